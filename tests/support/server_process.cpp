@@ -1,1 +1,158 @@
-// placeholder: being written
+#include "server_process.hpp"
+
+#include <gtest/gtest.h>
+
+#include <arpa/inet.h>
+#include <csignal>
+#include <cstdlib>
+#include <cstring>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <spawn.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+extern char** environ;
+
+namespace cadenza::test {
+
+std::string env_path(const char* name) {
+    const char* value = std::getenv(name);
+    if (value == nullptr || *value == '\0') {
+        ADD_FAILURE() << "environment variable " << name << " is not set (run through meson test)";
+        return {};
+    }
+    return value;
+}
+
+int free_port() {
+    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    addr.sin_port = 0;
+    socklen_t len = sizeof addr;
+    if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
+        ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+        ::close(fd);
+        return -1;
+    }
+    ::close(fd);
+    return ntohs(addr.sin_port);
+}
+
+Process::Process(std::vector<std::string> argv, std::string output_file,
+                 const std::string& input_file)
+    : output_file_(std::move(output_file)) {
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_addopen(&actions, 1, output_file_.c_str(),
+                                     O_WRONLY | O_CREAT | O_APPEND, 0644);
+    posix_spawn_file_actions_adddup2(&actions, 1, 2);
+    posix_spawn_file_actions_addopen(&actions, 0, input_file.c_str(), O_RDONLY, 0);
+    std::vector<char*> args;
+    for (auto& a : argv) {
+        args.push_back(a.data());
+    }
+    args.push_back(nullptr);
+    int rc = posix_spawn(&pid_, args[0], &actions, nullptr, args.data(), environ);
+    posix_spawn_file_actions_destroy(&actions);
+    if (rc != 0) {
+        ADD_FAILURE() << "cannot start " << argv[0] << ": " << std::strerror(rc);
+        pid_ = -1;
+    }
+}
+
+Process::~Process() {
+    if (running()) {
+        ::kill(pid_, SIGKILL);
+        wait_exit(10s);
+    }
+}
+
+bool Process::running() {
+    if (pid_ <= 0 || status_) {
+        return false;
+    }
+    int status = 0;
+    pid_t r = ::waitpid(pid_, &status, WNOHANG);
+    if (r == pid_) {
+        status_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+        return false;
+    }
+    return true;
+}
+
+void Process::signal(int signo) const {
+    if (pid_ > 0) {
+        ::kill(pid_, signo);
+    }
+}
+
+std::optional<int> Process::wait_exit(std::chrono::milliseconds timeout) {
+    wait_until([&] { return !running(); }, timeout);
+    return status_;
+}
+
+bool Process::wait_for_output(std::string_view needle, std::chrono::milliseconds timeout) const {
+    return wait_until([&] { return output().find(needle) != std::string::npos; }, timeout);
+}
+
+namespace {
+
+RunResult run_with_stdin(std::vector<std::string> argv, const TempDir& dir,
+                         std::optional<std::string_view> input,
+                         std::chrono::milliseconds timeout) {
+    static int counter = 0;
+    std::string name = "run-" + std::to_string(++counter);
+    std::string out = dir.file(name + ".out");
+    std::string in = input ? dir.write(name + ".in", *input) : std::string("/dev/null");
+    Process p(std::move(argv), out, in);
+    RunResult result;
+    auto status = p.wait_exit(timeout);
+    result.status = status.value_or(-1);
+    result.output = p.output();
+    return result;
+}
+
+} // namespace
+
+RunResult run_program(std::vector<std::string> argv, const TempDir& dir,
+                      std::chrono::milliseconds timeout) {
+    return run_with_stdin(std::move(argv), dir, std::nullopt, timeout);
+}
+
+RunResult run_program_with_input(std::vector<std::string> argv, const TempDir& dir,
+                                 std::string_view input, std::chrono::milliseconds timeout) {
+    return run_with_stdin(std::move(argv), dir, input, timeout);
+}
+
+CadenzaServer::CadenzaServer(const TempDir& dir, std::string_view config)
+    : config_path_(dir.write("cadenza.cfg.lua", config)) {
+    process_ = std::make_unique<Process>(
+        std::vector<std::string>{env_path("CADENZA_BINARY"), "--config", config_path_},
+        dir.file("cadenza.log"));
+}
+
+CadenzaServer::~CadenzaServer() {
+    if (process_->running()) {
+        stop();
+    }
+}
+
+bool CadenzaServer::wait_started(std::chrono::milliseconds timeout) {
+    bool started = wait_until(
+        [&] {
+            return log().find("server started") != std::string::npos || !process_->running();
+        },
+        timeout);
+    return started && process_->running() && log().find("server started") != std::string::npos;
+}
+
+std::optional<int> CadenzaServer::stop(std::chrono::milliseconds timeout) {
+    process_->signal(SIGTERM);
+    return process_->wait_exit(timeout);
+}
+
+} // namespace cadenza::test

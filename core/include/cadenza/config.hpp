@@ -100,6 +100,11 @@ public:
     std::vector<std::string> get_list(std::string_view name) const;
     // The same, de-duplicated and ordered.
     std::set<std::string> get_set(std::string_view name) const;
+    // A list of integers (ports, sizes); a single number is a one-element list. Unlike get_int,
+    // an item outside [min, max] is an error: clamping one item of a list hides a typo.
+    std::vector<std::int64_t> get_int_list(std::string_view name,
+                                           std::int64_t min = INT64_MIN,
+                                           std::int64_t max = INT64_MAX) const;
     // A table; nullptr when unset. Throws when set to something else.
     const ConfigValue::Table* get_table(std::string_view name) const;
 

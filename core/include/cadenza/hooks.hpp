@@ -46,7 +46,7 @@ public:
     HookBus& operator=(const HookBus&) = delete;
 
     // Registers a handler. `owner` names who registered it (a module name) for traces.
-    // The returned id removes it again.
+    // The returned id removes it again; ids are unique across all buses of the process.
     template <typename Payload>
     HookId add(std::string_view event, std::function<HookResult(Payload&)> handler,
                int priority = hook_priority::kDefault, std::string owner = {}) {

@@ -41,7 +41,7 @@ public:
     virtual const std::string& host() const = 0;
     // Options of this host, falling back to the global section.
     virtual const Options& options() const = 0;
-    // Logger tagged "host/module".
+    // Logger tagged "host:module" (as Prosody tags its module log lines).
     virtual const Logger& log() const = 0;
 
     // The host's hook bus and the global one. Prefer hook()/hook_global() below: they record

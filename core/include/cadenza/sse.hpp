@@ -20,11 +20,12 @@ namespace cadenza::sse {
 // One event. Fields that are empty are left out of the frame. `data` may hold any line endings
 // (LF, CR or CRLF); each line becomes one `data:` field, so the client sees the lines joined by
 // LF. CR, LF and NUL in `id` and `type` would break the framing and are removed.
+// Designated initializers may name only the fields they set: make_frame({.id = i, .data = d}).
 struct Event {
-    std::string_view id;
-    std::string_view type;
-    std::string_view data;
-    std::optional<std::uint32_t> retry_ms;
+    std::string_view id{};
+    std::string_view type{};
+    std::string_view data{};
+    std::optional<std::uint32_t> retry_ms{};
 };
 
 // Appends the SSE encoding of `event` (ending with the blank line) to `out`.

@@ -45,6 +45,9 @@ public:
     // Binds every address. Throws std::runtime_error("cannot listen on http 127.0.0.1:5280:
     // Address already in use") on the first failure.
     void listen(const std::vector<ListenAddress>& addresses);
+    // The ports actually bound, one per listening socket in listen() order (an address given
+    // with port 0 gets one from the kernel; a skipped "::" has none).
+    std::vector<int> bound_ports() const;
     // Stops accepting; open requests and streams continue.
     void close_listeners();
     // Closes the event streams that routes of `mount` started (module unload).

@@ -5,7 +5,9 @@
 
 #include <cadenza/log.hpp>
 
+#include <functional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace cadenza::logging {
@@ -24,5 +26,10 @@ void set_sinks(const std::vector<SinkSpec>& sinks);
 void reopen_files();
 // The default: stderr from `min_level` up.
 void reset_to_stderr(LogLevel min_level);
+
+// For tests: while set, every line of every level is also passed to `capture` (called under the
+// logging mutex, so it must not log). An empty function removes the capture.
+using CaptureFunction = std::function<void(LogLevel, std::string_view tag, std::string_view msg)>;
+void set_capture(CaptureFunction capture);
 
 } // namespace cadenza::logging

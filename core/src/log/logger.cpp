@@ -26,8 +26,9 @@ struct Sink {
 struct Registry {
     std::mutex mutex;
     std::vector<std::unique_ptr<Sink>> sinks;
-    LogLevel lowest = LogLevel::kInfo; // the lowest level any sink takes
+    LogLevel lowest = LogLevel::kInfo; // the lowest level any sink (or the capture) takes
     bool syslog_open = false;
+    logging::CaptureFunction capture;
 };
 
 Registry& registry() {
@@ -70,7 +71,7 @@ void recompute_lowest(Registry& r) {
             lowest = s->spec.min_level;
         }
     }
-    r.lowest = lowest;
+    r.lowest = r.capture ? LogLevel::kDebug : lowest;
 }
 
 } // namespace
@@ -103,6 +104,9 @@ void log_write(LogLevel level, std::string_view tag, std::string_view message) {
     std::strftime(stamp, sizeof stamp, "%Y-%m-%d %H:%M:%S", &tm);
 
     std::lock_guard lock(r.mutex);
+    if (r.capture) {
+        r.capture(level, tag, message);
+    }
     for (const auto& s : r.sinks) {
         if (level < s->spec.min_level) {
             continue;
@@ -175,6 +179,13 @@ void reopen_files() {
 
 void reset_to_stderr(LogLevel min_level) {
     set_sinks({SinkSpec{SinkSpec::Kind::kStderr, min_level, {}}});
+}
+
+void set_capture(CaptureFunction capture) {
+    Registry& r = registry();
+    std::lock_guard lock(r.mutex);
+    r.capture = std::move(capture);
+    recompute_lowest(r);
 }
 
 } // namespace logging

@@ -1,1 +1,232 @@
-// placeholder: being written
+#include "server/server.hpp"
+
+#include "http/http_server.hpp"
+#include "log/log_sinks.hpp"
+#include "modules/module_manager.hpp"
+#include "net/tls_context.hpp"
+#include "server/listen_config.hpp"
+#include "server/log_config.hpp"
+#include "server/paths.hpp"
+#include "server/hosts.hpp"
+#include "server/pidfile.hpp"
+#include "server/server_context.hpp"
+#include "server/storage_config.hpp"
+
+#include <cadenza/events.hpp>
+#include <cadenza/log.hpp>
+
+#include <event2/event.h>
+#include <sys/resource.h>
+
+#include <csignal>
+#include <optional>
+#include <sstream>
+
+#ifndef CADENZA_VERSION
+#define CADENZA_VERSION "dev"
+#endif
+
+namespace cadenza {
+namespace {
+
+const Logger kLog("server");
+
+struct EventFree {
+    void operator()(struct event* e) const { event_free(e); }
+};
+struct EventBaseFree {
+    void operator()(struct event_base* b) const { event_base_free(b); }
+};
+
+// Streams are file descriptors: raise the soft limit to the hard one, as a busy SSE server
+// needs (Prosody's posix module does the same with `ulimit`).
+rlim_t raise_file_limit() {
+    rlimit limit{};
+    if (getrlimit(RLIMIT_NOFILE, &limit) != 0) {
+        return 0;
+    }
+    if (limit.rlim_cur < limit.rlim_max) {
+        rlimit raised = limit;
+        raised.rlim_cur = limit.rlim_max;
+        if (setrlimit(RLIMIT_NOFILE, &raised) == 0) {
+            limit = raised;
+        }
+    }
+    return limit.rlim_cur;
+}
+
+std::string describe(const http::ListenAddress& a) {
+    std::ostringstream out;
+    out << (a.tls ? "https " : "http ") << (a.interface.find(':') != std::string::npos ? "[" : "")
+        << a.interface << (a.interface.find(':') != std::string::npos ? "]" : "") << ':'
+        << a.port;
+    return out.str();
+}
+
+} // namespace
+
+struct Server::Impl {
+    config::Config config;
+    std::unique_ptr<struct event_base, EventBaseFree> base;
+    std::unique_ptr<ServerContext> context;
+    net::SslCtxPtr tls;
+    std::unique_ptr<http::HttpServer> http;
+    std::unique_ptr<modules::ModuleManager> modules;
+    std::optional<Pidfile> pidfile;
+    std::vector<std::unique_ptr<struct event, EventFree>> signals;
+    bool stopping = false;
+
+    void listen() {
+        std::vector<std::string> virtual_hosts;
+        for (const auto& h : context->hosts) {
+            if (h->kind == config::SectionKind::kVirtualHost) {
+                virtual_hosts.push_back(h->name);
+            }
+        }
+        HttpPlan plan = plan_http(context->global_options, config.path, virtual_hosts);
+        if (plan.tls) {
+            try {
+                tls = net::make_server_tls_context(plan.tls->certificate, plan.tls->key);
+            } catch (const std::exception& e) {
+                throw StartupError(std::string(e.what()) + " (from " + plan.tls->origin + ")");
+            }
+        } else if (!plan.tls_note.empty()) {
+            kLog.info(plan.tls_note);
+        }
+        if (plan.limits.max_connections == 0) {
+            // Keep some descriptors for storage, logs and XMPP listeners.
+            rlim_t files = raise_file_limit();
+            plan.limits.max_connections = files > 128 ? static_cast<std::size_t>(files - 64) : 64;
+            kLog.info("file descriptor limit ", files, "; HTTP connections capped at ",
+                      plan.limits.max_connections);
+        } else {
+            raise_file_limit();
+        }
+        http = std::make_unique<http::HttpServer>(base.get(), context->router, plan.limits,
+                                                  tls.get());
+        context->http = http.get();
+        try {
+            http->listen(plan.addresses);
+        } catch (const std::exception& e) {
+            throw StartupError(e.what());
+        }
+        std::ostringstream where;
+        auto ports = http->bound_ports();
+        for (std::size_t i = 0; i < plan.addresses.size(); ++i) {
+            auto a = plan.addresses[i];
+            if (i < ports.size()) {
+                a.port = ports[i];
+            }
+            where << (i ? ", " : "") << describe(a);
+        }
+        kLog.info("listening on ", where.str());
+    }
+
+    void install_signals(Server& server) {
+        auto add = [&](int signo, event_callback_fn fn, void* arg) {
+            signals.emplace_back(evsignal_new(base.get(), signo, fn, arg));
+            evsignal_add(signals.back().get(), nullptr);
+        };
+        auto on_stop = [](evutil_socket_t signo, short, void* arg) {
+            kLog.info("received ", signo == SIGINT ? "SIGINT" : "SIGTERM", ", stopping");
+            static_cast<Server*>(arg)->stop();
+        };
+        auto on_hup = [](evutil_socket_t, short, void*) {
+            kLog.info("received SIGHUP, reopening log files");
+            logging::reopen_files();
+        };
+        add(SIGTERM, on_stop, &server);
+        add(SIGINT, on_stop, &server);
+        add(SIGHUP, on_hup, nullptr);
+        std::signal(SIGPIPE, SIG_IGN);
+    }
+};
+
+Server::Server(const std::string& config_path) : impl_(std::make_unique<Impl>()) {
+    impl_->config = config::load_config_file(config_path);
+}
+
+Server::~Server() {
+    if (impl_->modules) {
+        impl_->modules->unload_all();
+    }
+    impl_->signals.clear();
+    impl_->modules.reset();
+    impl_->http.reset();
+    impl_->context.reset();
+}
+
+void Server::start() {
+    Impl& s = *impl_;
+    config::SectionOptions global(nullptr, s.config.global);
+    try {
+        logging::set_sinks(parse_log_option(global.find("log"), s.config.path));
+    } catch (const ConfigError&) {
+        throw;
+    } catch (const std::exception& e) {
+        throw StartupError(e.what());
+    }
+    kLog.info("Cadenza ", CADENZA_VERSION, " starting with ", s.config.path);
+    for (const auto& warning : s.config.warnings) {
+        kLog.warn(warning);
+    }
+
+    s.base.reset(event_base_new());
+    if (!s.base) {
+        throw StartupError("cannot create the event loop");
+    }
+    s.context = std::make_unique<ServerContext>(s.base.get(), s.config);
+    if (auto default_host = s.context->global_options.get_string("http_default_host")) {
+        s.context->router.set_default_host(*default_host);
+    }
+    std::vector<std::string> host_problems;
+    build_hosts(*s.context, host_problems);
+    for (const auto& problem : host_problems) {
+        kLog.error(problem);
+    }
+    read_storage_settings(s.context->global_options, s.config.path);
+    s.listen();
+
+    s.modules = std::make_unique<modules::ModuleManager>(*s.context);
+    std::size_t failures = s.modules->load_all();
+    if (failures > 0) {
+        kLog.warn(failures, " module(s) failed to load; the server runs without them");
+    }
+
+    if (auto pidfile = s.context->global_options.get_string("pidfile")) {
+        try {
+            s.pidfile.emplace(resolve_config_path(s.config.path, *pidfile));
+        } catch (const std::exception& e) {
+            throw StartupError(e.what());
+        }
+    }
+    s.install_signals(*this);
+    events::ServerStarted started;
+    s.context->global_events.notify(events::kServerStarted, started);
+    kLog.info("server started with ", s.context->hosts.size(), " host(s)");
+}
+
+int Server::run() {
+    event_base_dispatch(impl_->base.get());
+    kLog.info("server stopped");
+    return 0;
+}
+
+void Server::stop() {
+    Impl& s = *impl_;
+    if (s.stopping) {
+        return;
+    }
+    s.stopping = true;
+    events::ServerStopping stopping;
+    s.context->global_events.notify(events::kServerStopping, stopping);
+    s.http->close_listeners();
+    s.http->close_all_streams(sse::CloseReason::kShutdown);
+    s.modules->unload_all();
+    s.pidfile.reset();
+    // Let queued closes flush briefly; never linger past the 5 s promised on SIGTERM.
+    timeval grace{0, 200 * 1000};
+    event_base_loopexit(s.base.get(), &grace);
+}
+
+} // namespace cadenza

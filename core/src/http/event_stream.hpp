@@ -1,0 +1,120 @@
+// The EventStream behind Request::start_event_stream: one open text/event-stream response on an
+// evhttp connection, and the StreamHub that the server shares with all its streams.
+//
+// An open stream keeps itself alive (self_) and sits in the hub's list; when it closes it leaves
+// the list and drops that reference, so it then lives only as long as modules hold it.
+// Loop thread only.
+#pragma once
+
+#include "http/keepalive.hpp"
+#include "http/router.hpp"
+
+#include <cadenza/http.hpp>
+#include <cadenza/log.hpp>
+#include <cadenza/sse.hpp>
+
+#include <sys/time.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <vector>
+
+struct bufferevent;
+struct event_base;
+struct evhttp_connection;
+struct evhttp_request;
+
+namespace cadenza::http {
+
+class EventStreamImpl;
+
+// What the server shares with its streams. Owned by the HttpServer; outlives every open stream
+// (the server closes them all before it goes).
+struct StreamHub {
+    StreamHub(struct event_base* base, int request_timeout_seconds);
+    ~StreamHub();
+    StreamHub(const StreamHub&) = delete;
+    StreamHub& operator=(const StreamHub&) = delete;
+
+    // The connection close callback for connections without an open stream; a stream puts its
+    // own in place while it runs and restores this one when it ends.
+    using CloseCallback = void (*)(struct evhttp_connection*, void*);
+    CloseCallback connection_closed = nullptr;
+    void* connection_closed_arg = nullptr;
+
+    struct event_base* base;
+    timeval request_timeout{}; // restored on a connection whose stream ended
+    timeval stream_write_timeout{};
+    KeepAlive keepalive;
+    sse::FramePtr keepalive_frame;
+    Logger log{"http"};
+
+    // Open streams, in start order (a circular list with a sentinel).
+    struct Link {
+        Link* prev = this;
+        Link* next = this;
+        EventStreamImpl* stream = nullptr;
+    };
+    Link streams;
+    std::size_t open_streams = 0;
+    std::uint64_t streams_started = 0;
+    std::uint64_t overflow_closes = 0;
+
+    // Closes the open streams `pick` selects (all of them when it is empty).
+    void close_streams(const std::function<bool(const EventStreamImpl&)>& pick,
+                       sse::CloseReason reason);
+};
+
+class EventStreamImpl final : public sse::EventStream {
+public:
+    // Sends the response head and takes over the connection. `options` were validated by the
+    // caller. Returns the stream, already open (or already closed for a HEAD request, which gets
+    // the head only).
+    static std::shared_ptr<EventStreamImpl> start(StreamHub& hub, struct evhttp_request* req,
+                                                  MountId mount, bool head_only,
+                                                  const sse::StreamOptions& options,
+                                                  const std::vector<Header>& headers);
+
+    EventStreamImpl(StreamHub& hub, struct evhttp_request* req, MountId mount,
+                    std::size_t max_buffer);
+    ~EventStreamImpl() override;
+
+    bool send(const sse::FramePtr& frame) override;
+    void close() override;
+    bool is_open() const override { return open_; }
+    std::size_t unsent_bytes() const override;
+    void on_close(std::function<void(sse::CloseReason)> callback) override;
+    std::string_view remote_address() const override { return remote_; }
+
+    MountId mount() const { return mount_; }
+    // Ends the stream for `reason` (the response is ended cleanly, except for kOverflow, where
+    // the connection is dropped).
+    void finish(sse::CloseReason reason);
+
+private:
+    enum class Ending { kGraceful, kDrop, kGone };
+    void end(sse::CloseReason reason, Ending how);
+    void queue(const char* data, std::size_t size);
+
+    static void on_connection_closed(struct evhttp_connection* evcon, void* arg);
+    static void on_keepalive(KeepAlive::Entry& entry, void* arg);
+    friend struct StreamHub;
+
+    StreamHub* hub_;
+    struct evhttp_request* req_;
+    struct evhttp_connection* evcon_;
+    struct bufferevent* bev_;
+    MountId mount_;
+    std::size_t max_buffer_;
+    bool open_ = false;
+    bool chunked_ = false;
+    char remote_[48] = {}; // a numeric address: no allocation
+    std::vector<std::function<void(sse::CloseReason)>> on_close_;
+    KeepAlive::Entry keepalive_;
+    StreamHub::Link link_;
+    std::shared_ptr<EventStreamImpl> self_; // set while open
+};
+
+} // namespace cadenza::http

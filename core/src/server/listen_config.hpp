@@ -1,0 +1,32 @@
+// Reads the HTTP listener options: http_ports × http_interfaces, https_ports ×
+// https_interfaces (only with a certificate), and the request limits.
+#pragma once
+
+#include "http/http_server.hpp"
+
+#include <cadenza/config.hpp>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace cadenza {
+
+struct TlsFiles {
+    std::string certificate;
+    std::string key;
+    std::string origin; // which option named them, for messages: "https_ssl (cfg:12)"
+};
+
+struct HttpPlan {
+    std::vector<http::ListenAddress> addresses;
+    http::HttpLimits limits;
+    std::optional<TlsFiles> tls; // set when there are https listeners
+    std::string tls_note;        // why HTTPS is off, when it is (for the log)
+};
+
+// Throws ConfigError for wrong types or out-of-range ports.
+HttpPlan plan_http(const Options& global, const std::string& config_file,
+                   const std::vector<std::string>& virtual_hosts);
+
+} // namespace cadenza

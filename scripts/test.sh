@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Builds Cadenza and runs every test suite twice: in a normal build, and in an
+# AddressSanitizer + UndefinedBehaviorSanitizer build (leak detection on).
+# Prints one closing line "tests: N passed, N failed".
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+scripts/install-deps.sh || exit 1
+
+jobs=$(nproc)
+status=0
+
+run_suite() { # build-dir, meson setup options...
+  local dir=$1; shift
+  if [ ! -f "$dir/build.ninja" ]; then
+    meson setup "$dir" "$@" >/dev/null || return 1
+  fi
+  ninja -C "$dir" -j "$jobs" || return 1
+  meson test -C "$dir" --num-processes "$jobs" --print-errorlogs
+}
+
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:strict_string_checks=1:detect_stack_use_after_return=1
+export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+
+echo "== normal build (build/)"
+run_suite build || status=1
+echo "== AddressSanitizer + UndefinedBehaviorSanitizer build (build-asan/)"
+run_suite build-asan -Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debug || status=1
+
+# One closing line over both runs, counted from meson's JSON logs.
+python3 - build/meson-logs/testlog.json build-asan/meson-logs/testlog.json <<'PY'
+import json, sys
+passed = failed = 0
+for path in sys.argv[1:]:
+    try:
+        for line in open(path):
+            r = json.loads(line)["result"]
+            if r in ("OK", "EXPECTEDFAIL", "SKIP"):
+                passed += r != "SKIP"
+            else:
+                failed += 1
+    except FileNotFoundError:
+        failed += 1
+print(f"tests: {passed} passed, {failed} failed")
+PY
+exit $status

@@ -1,0 +1,98 @@
+// Runs the real `cadenza` binary (or any program) as a child process for integration tests:
+// generated config in a temp dir, stderr captured to a file, readiness and exit awaited with
+// deadlines, stopped by the test.
+#pragma once
+
+#include "temp_dir.hpp"
+
+#include <chrono>
+#include <ctime>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <sys/types.h>
+#include <vector>
+
+namespace cadenza::test {
+
+using namespace std::chrono_literals;
+
+// Path from an environment variable set by meson (CADENZA_BINARY, ...); fails the test when
+// missing.
+std::string env_path(const char* name);
+
+// A TCP port on 127.0.0.1 that was free a moment ago (bound to port 0, then released).
+int free_port();
+
+// Polls `condition` every few milliseconds until it holds or `timeout` passes.
+template <typename F> bool wait_until(F&& condition, std::chrono::milliseconds timeout) {
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (!condition()) {
+        if (std::chrono::steady_clock::now() >= deadline) {
+            return false;
+        }
+        struct timespec ts{0, 5 * 1000 * 1000};
+        nanosleep(&ts, nullptr);
+    }
+    return true;
+}
+
+class Process {
+public:
+    // Starts argv[0] with the given arguments; stdout and stderr go to `output_file`, stdin
+    // comes from `input_file`.
+    Process(std::vector<std::string> argv, std::string output_file,
+            const std::string& input_file = "/dev/null");
+    ~Process(); // SIGKILL if still running
+    Process(const Process&) = delete;
+    Process& operator=(const Process&) = delete;
+
+    pid_t pid() const { return pid_; }
+    bool running();
+    void signal(int signo) const;
+    // Waits for the exit; the status (exit code, or 128 + signal) or nullopt on timeout.
+    std::optional<int> wait_exit(std::chrono::milliseconds timeout);
+    std::string output() const { return read_file(output_file_); }
+    // Waits until the output contains `needle`.
+    bool wait_for_output(std::string_view needle, std::chrono::milliseconds timeout) const;
+
+private:
+    pid_t pid_ = -1;
+    std::optional<int> status_;
+    std::string output_file_;
+};
+
+// Runs a program to completion (bounded by `timeout`) and returns its exit status and output.
+struct RunResult {
+    int status = -1;
+    std::string output;
+};
+RunResult run_program(std::vector<std::string> argv, const TempDir& dir,
+                      std::chrono::milliseconds timeout = 30s);
+// The same with `input` as the program's standard input (written to a file in `dir`).
+RunResult run_program_with_input(std::vector<std::string> argv, const TempDir& dir,
+                                 std::string_view input,
+                                 std::chrono::milliseconds timeout = 30s);
+
+// The cadenza server on a generated config: writes `config` to <dir>/cadenza.cfg.lua, starts
+// it and waits for "server started" in its log (or its exit).
+class CadenzaServer {
+public:
+    CadenzaServer(const TempDir& dir, std::string_view config);
+    ~CadenzaServer();
+
+    // True once the server logged that it started; false if it exited or timed out.
+    bool wait_started(std::chrono::milliseconds timeout = 20s);
+    // SIGTERM, then the exit status (nullopt if it did not exit in time).
+    std::optional<int> stop(std::chrono::milliseconds timeout = 10s);
+    Process& process() { return *process_; }
+    std::string log() const { return process_->output(); }
+    const std::string& config_path() const { return config_path_; }
+
+private:
+    std::string config_path_;
+    std::unique_ptr<Process> process_;
+};
+
+} // namespace cadenza::test

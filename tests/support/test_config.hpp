@@ -1,0 +1,25 @@
+// Config snippets for integration tests: loopback only, ports the test chose, modules from
+// the build tree.
+#pragma once
+
+#include "server_process.hpp"
+
+#include <string>
+
+namespace cadenza::test {
+
+// Global section: HTTP on 127.0.0.1:<http_port>, no HTTPS, debug log to stderr, the test
+// and example module folders as plugin paths, data under the temp dir.
+inline std::string loopback_globals(int http_port) {
+    return "http_ports = { " + std::to_string(http_port) +
+           " }\n"
+           "http_interfaces = { \"127.0.0.1\" }\n"
+           "https_ports = { }\n"
+           "log = { debug = \"*console\" }\n"
+           "data_path = \"data\"\n"
+           "plugin_paths = { \"" +
+           env_path("CADENZA_TEST_MODULE_DIR") + "\", \"" +
+           env_path("CADENZA_EXAMPLE_MODULE_DIR") + "\" }\n";
+}
+
+} // namespace cadenza::test
