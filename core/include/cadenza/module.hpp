@@ -10,6 +10,7 @@
 #include <cadenza/hooks.hpp>
 #include <cadenza/http.hpp>
 #include <cadenza/log.hpp>
+#include <cadenza/stanza.hpp>
 
 #include <chrono>
 #include <cstdint>
@@ -104,6 +105,16 @@ public:
     // The path the route set named `name` is (or would be) mounted at: http_paths[name] or
     // "/name".
     virtual std::string http_path(std::string_view name) const = 0;
+
+    // Routes a stanza as the server would (by its 'to'); 'from' must be set by the module,
+    // normally to its host or an address on it.
+    virtual void send(Stanza stanza) = 0;
+    // Service discovery (XEP-0030) of this host, answered by the core unless a module handles
+    // disco itself: features, identities and items this module adds are removed at unload.
+    virtual void add_feature(std::string_view var) = 0;
+    virtual void add_identity(std::string_view category, std::string_view type,
+                              std::string_view name = {}) = 0;
+    virtual void add_item(std::string_view jid, std::string_view name = {}) = 0;
 
     // Runs `callback` after `delay`; it returns the next delay to run again, or nullopt to
     // stop. Exceptions are caught and logged (and stop the timer).

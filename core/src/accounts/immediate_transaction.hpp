@@ -5,6 +5,8 @@
 
 #include <cadenza/storage.hpp>
 
+#include <type_traits>
+
 namespace cadenza::accounts {
 
 // Runs `work()` between BEGIN IMMEDIATE and COMMIT and returns its result after the commit.

@@ -1,6 +1,7 @@
 #include "modules/module_context.hpp"
 
 #include "http/http_server.hpp"
+#include "xmpp/stanza_sink.hpp"
 
 #include <algorithm>
 #include <stdexcept>
@@ -133,7 +134,29 @@ void ModuleContext::release() {
         }
     }
     mounts_.clear();
+    host_.disco.remove_owner(name_);
     service_.reset();
+}
+
+void ModuleContext::send(Stanza stanza) {
+    if (server_.stanzas == nullptr) {
+        log_.warn("cannot send a stanza: XMPP routing is not running");
+        return;
+    }
+    server_.stanzas->route_from_server(std::move(stanza));
+}
+
+void ModuleContext::add_feature(std::string_view var) {
+    host_.disco.add_feature(std::string(var), name_);
+}
+
+void ModuleContext::add_identity(std::string_view category, std::string_view type,
+                                 std::string_view name) {
+    host_.disco.add_identity({std::string(category), std::string(type), std::string(name)}, name_);
+}
+
+void ModuleContext::add_item(std::string_view jid, std::string_view name) {
+    host_.disco.add_item({std::string(jid), std::string(name)}, name_);
 }
 
 } // namespace cadenza::modules

@@ -47,6 +47,11 @@ public:
     Service* depends_service(std::string_view module) override;
     void provides_http(http::RouteSet routes) override;
     std::string http_path(std::string_view name) const override;
+    void send(Stanza stanza) override;
+    void add_feature(std::string_view var) override;
+    void add_identity(std::string_view category, std::string_view type,
+                      std::string_view name) override;
+    void add_item(std::string_view jid, std::string_view name) override;
     TimerId add_timer(std::chrono::milliseconds delay,
                       std::function<std::optional<std::chrono::milliseconds>()> callback) override;
     void cancel_timer(TimerId id) override;

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "config/config.hpp"
+#include "xmpp/disco_registry.hpp"
 
 #include <cadenza/hooks.hpp>
 #include <cadenza/log.hpp>
@@ -21,6 +22,7 @@ struct Host {
     config::SectionOptions options;
     HookBus events;
     Logger log; // tagged with the host name
+    xmpp::DiscoRegistry disco;
 };
 
 } // namespace cadenza

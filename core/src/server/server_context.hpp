@@ -21,6 +21,9 @@ namespace cadenza {
 namespace http {
 class HttpServer;
 }
+namespace xmpp {
+class StanzaSink;
+}
 
 struct ServerContext {
     ServerContext(struct event_base* loop, const config::Config& cfg)
@@ -33,6 +36,7 @@ struct ServerContext {
     std::vector<std::unique_ptr<Host>> hosts; // enabled hosts, in config order
     http::Router router;
     http::HttpServer* http = nullptr; // null when not serving (cadenzactl)
+    xmpp::StanzaSink* stanzas = nullptr; // null until XMPP routing runs (and in cadenzactl)
 
     Host* find_host(std::string_view name) {
         for (auto& h : hosts) {
