@@ -63,10 +63,11 @@ std::string display_address(const ListenAddress& a) {
     return (v6 ? "[" + a.interface + "]" : a.interface) + ":" + std::to_string(a.port);
 }
 
-std::optional<ListenSocket> open_listen_socket(const ListenAddress& a) {
+std::optional<ListenSocket> open_listen_socket(const ListenAddress& a, std::string_view service) {
+    std::string name = service.empty() ? (a.tls ? "https" : "http") : std::string(service);
     auto fail = [&](const std::string& why) {
-        throw std::runtime_error(std::string("cannot listen on ") + (a.tls ? "https " : "http ") +
-                                 display_address(a) + ": " + why);
+        throw std::runtime_error("cannot listen on " + name + " " + display_address(a) + ": " +
+                                 why);
     };
     if (a.port < 0 || a.port > 65535) {
         fail("the port must be between 0 and 65535");

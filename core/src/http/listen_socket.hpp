@@ -6,6 +6,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 
 namespace cadenza::http {
 
@@ -16,8 +17,10 @@ struct ListenSocket {
 
 // Opens a listening socket for `address`. Returns nullopt when `address` is "::" and the host
 // has no IPv6. Throws std::runtime_error("cannot listen on http 127.0.0.1:5280: Address already
-// in use") on any other failure.
-std::optional<ListenSocket> open_listen_socket(const ListenAddress& address);
+// in use") on any other failure; `service` names the listener in that message (default: http
+// or https). The XMPP listeners use it too.
+std::optional<ListenSocket> open_listen_socket(const ListenAddress& address,
+                                               std::string_view service = {});
 
 // "127.0.0.1:5280", "[::1]:5280", "*:5280".
 std::string display_address(const ListenAddress& address);

@@ -44,10 +44,13 @@ std::vector<std::string> get_interfaces(const Options& options, std::string_view
     return options.get_list(name);
 }
 
-// The certificate for HTTPS: https_ssl, then ssl, then certificates/<first host>.crt.
+} // namespace
+
+// The first of `option_names` set, then certificates/<first host>.crt.
 std::optional<TlsFiles> find_tls_files(const Options& options, const std::string& config_file,
-                                       const std::vector<std::string>& virtual_hosts) {
-    for (const char* name : {"https_ssl", "ssl"}) {
+                                       const std::vector<std::string>& virtual_hosts,
+                                       std::initializer_list<const char*> option_names) {
+    for (const char* name : option_names) {
         const ConfigValue::Table* table = options.get_table(name);
         if (table == nullptr) {
             continue;
@@ -73,8 +76,6 @@ std::optional<TlsFiles> find_tls_files(const Options& options, const std::string
     return std::nullopt;
 }
 
-} // namespace
-
 HttpPlan plan_http(const Options& global, const std::string& config_file,
                    const std::vector<std::string>& virtual_hosts) {
     HttpPlan plan;
@@ -87,7 +88,7 @@ HttpPlan plan_http(const Options& global, const std::string& config_file,
 
     auto https_ports = get_ports(global, "https_ports", kDefaultHttpsPort);
     if (!https_ports.empty()) {
-        plan.tls = find_tls_files(global, config_file, virtual_hosts);
+        plan.tls = find_tls_files(global, config_file, virtual_hosts, {"https_ssl", "ssl"});
         if (plan.tls) {
             auto https_interfaces = get_interfaces(global, "https_interfaces", interfaces);
             for (int port : https_ports) {

@@ -6,6 +6,7 @@
 
 #include <cadenza/config.hpp>
 
+#include <initializer_list>
 #include <optional>
 #include <string>
 #include <vector>
@@ -24,6 +25,13 @@ struct HttpPlan {
     std::optional<TlsFiles> tls; // set when there are https listeners
     std::string tls_note;        // why HTTPS is off, when it is (for the log)
 };
+
+// A certificate from the first of `option_names` that is set (a table with certificate and
+// key), else certificates/<first VirtualHost>.crt and .key when both exist. HTTPS looks at
+// https_ssl then ssl; client connections at c2s_ssl then ssl. Throws ConfigError.
+std::optional<TlsFiles> find_tls_files(const Options& options, const std::string& config_file,
+                                       const std::vector<std::string>& virtual_hosts,
+                                       std::initializer_list<const char*> option_names);
 
 // Throws ConfigError for wrong types or out-of-range ports.
 HttpPlan plan_http(const Options& global, const std::string& config_file,

@@ -11,14 +11,17 @@
 #include "server/pidfile.hpp"
 #include "server/server_context.hpp"
 #include "server/storage_config.hpp"
+#include "xmpp/xmpp_service.hpp"
 
 #include <cadenza/events.hpp>
 #include <cadenza/log.hpp>
+#include <cadenza/storage.hpp>
 
 #include <event2/event.h>
 #include <sys/resource.h>
 
 #include <csignal>
+#include <filesystem>
 #include <optional>
 #include <sstream>
 
@@ -70,6 +73,9 @@ struct Server::Impl {
     std::unique_ptr<struct event_base, EventBaseFree> base;
     std::unique_ptr<ServerContext> context;
     net::SslCtxPtr tls;
+    net::SslCtxPtr c2s_tls;
+    std::unique_ptr<storage::Database> database;
+    std::unique_ptr<xmpp::XmppService> xmpp;
     std::unique_ptr<http::HttpServer> http;
     std::unique_ptr<modules::ModuleManager> modules;
     std::optional<Pidfile> pidfile;
@@ -122,6 +128,51 @@ struct Server::Impl {
         kLog.info("listening on ", where.str());
     }
 
+    void open_storage() {
+        StorageSettings storage = read_storage_settings(context->global_options, config.path);
+        std::error_code ec;
+        std::filesystem::create_directories(storage.data_path, ec);
+        if (ec) {
+            throw StartupError("cannot create data_path " + storage.data_path + ": " +
+                               ec.message());
+        }
+        try {
+            database = std::make_unique<storage::Database>(storage.database_file, base.get());
+        } catch (const std::exception& e) {
+            throw StartupError(e.what());
+        }
+        context->database = database.get();
+        kLog.info("storage: ", storage.database_file);
+    }
+
+    void start_xmpp() {
+        std::vector<std::string> virtual_hosts;
+        for (const auto& h : context->hosts) {
+            if (h->kind == config::SectionKind::kVirtualHost) {
+                virtual_hosts.push_back(h->name);
+            }
+        }
+        if (auto files = find_tls_files(context->global_options, config.path, virtual_hosts,
+                                        {"c2s_ssl", "ssl"})) {
+            try {
+                c2s_tls = net::make_server_tls_context(files->certificate, files->key);
+            } catch (const std::exception& e) {
+                throw StartupError(std::string(e.what()) + " (from " + files->origin + ")");
+            }
+        }
+        xmpp = std::make_unique<xmpp::XmppService>(*context, *database, c2s_tls.get());
+        try {
+            xmpp->listen();
+        } catch (const std::exception& e) {
+            throw StartupError(e.what());
+        }
+        std::ostringstream ports;
+        for (int p : xmpp->bound_ports()) {
+            ports << (ports.tellp() > 0 ? ", " : "") << p;
+        }
+        kLog.info("XMPP clients on port(s) ", ports.str(), c2s_tls ? " (STARTTLS)" : " (no TLS)");
+    }
+
     void install_signals(Server& server) {
         auto add = [&](int signo, event_callback_fn fn, void* arg) {
             signals.emplace_back(evsignal_new(base.get(), signo, fn, arg));
@@ -152,7 +203,9 @@ Server::~Server() {
     }
     impl_->signals.clear();
     impl_->modules.reset();
+    impl_->xmpp.reset();
     impl_->http.reset();
+    impl_->database.reset();
     impl_->context.reset();
 }
 
@@ -184,8 +237,9 @@ void Server::start() {
     for (const auto& problem : host_problems) {
         kLog.error(problem);
     }
-    read_storage_settings(s.context->global_options, s.config.path);
+    s.open_storage();
     s.listen();
+    s.start_xmpp();
 
     s.modules = std::make_unique<modules::ModuleManager>(*s.context);
     std::size_t failures = s.modules->load_all();
@@ -221,8 +275,12 @@ void Server::stop() {
     events::ServerStopping stopping;
     s.context->global_events.notify(events::kServerStopping, stopping);
     s.http->close_listeners();
+    s.xmpp->shut_down();
     s.http->close_all_streams(sse::CloseReason::kShutdown);
     s.modules->unload_all();
+    if (s.database) {
+        s.database->flush();
+    }
     s.pidfile.reset();
     // Let queued closes flush briefly; never linger past the 5 s promised on SIGTERM.
     timeval grace{0, 200 * 1000};

@@ -24,6 +24,9 @@ class HttpServer;
 namespace xmpp {
 class StanzaSink;
 }
+namespace storage {
+class Database;
+}
 
 struct ServerContext {
     ServerContext(struct event_base* loop, const config::Config& cfg)
@@ -37,6 +40,7 @@ struct ServerContext {
     http::Router router;
     http::HttpServer* http = nullptr; // null when not serving (cadenzactl)
     xmpp::StanzaSink* stanzas = nullptr; // null until XMPP routing runs (and in cadenzactl)
+    storage::Database* database = nullptr; // the embedded store; null in cadenzactl checks
 
     Host* find_host(std::string_view name) {
         for (auto& h : hosts) {
