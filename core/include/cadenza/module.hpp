@@ -5,12 +5,14 @@
 // the provided service) is released by the core when the module unloads.
 #pragma once
 
+#include <cadenza/accounts.hpp>
 #include <cadenza/api.hpp>
 #include <cadenza/config.hpp>
 #include <cadenza/hooks.hpp>
 #include <cadenza/http.hpp>
 #include <cadenza/log.hpp>
 #include <cadenza/stanza.hpp>
+#include <cadenza/storage.hpp>
 
 #include <chrono>
 #include <cstdint>
@@ -115,6 +117,12 @@ public:
     virtual void add_identity(std::string_view category, std::string_view type,
                               std::string_view name = {}) = 0;
     virtual void add_item(std::string_view jid, std::string_view name = {}) = 0;
+
+    // The server's embedded store (one SQLite database shared by all modules; keep your tables
+    // prefixed with the module's name and create them with Database::migrate).
+    virtual storage::Database& database() = 0;
+    // Local accounts (existence, passwords, presence subscriptions).
+    virtual Accounts& accounts() = 0;
 
     // Runs `callback` after `delay`; it returns the next delay to run again, or nullopt to
     // stop. Exceptions are caught and logged (and stop the timer).

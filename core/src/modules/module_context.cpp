@@ -146,6 +146,20 @@ void ModuleContext::send(Stanza stanza) {
     server_.stanzas->route_from_server(std::move(stanza));
 }
 
+storage::Database& ModuleContext::database() {
+    if (server_.database == nullptr) {
+        throw std::runtime_error("no storage in this process");
+    }
+    return *server_.database;
+}
+
+Accounts& ModuleContext::accounts() {
+    if (server_.accounts == nullptr) {
+        throw std::runtime_error("no accounts in this process");
+    }
+    return *server_.accounts;
+}
+
 void ModuleContext::add_feature(std::string_view var) {
     host_.disco.add_feature(std::string(var), name_);
 }

@@ -48,6 +48,8 @@ public:
     void provides_http(http::RouteSet routes) override;
     std::string http_path(std::string_view name) const override;
     void send(Stanza stanza) override;
+    storage::Database& database() override;
+    Accounts& accounts() override;
     void add_feature(std::string_view var) override;
     void add_identity(std::string_view category, std::string_view type,
                       std::string_view name) override;

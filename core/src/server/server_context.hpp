@@ -18,6 +18,8 @@ struct event_base;
 
 namespace cadenza {
 
+class Accounts;
+
 namespace http {
 class HttpServer;
 }
@@ -41,6 +43,7 @@ struct ServerContext {
     http::HttpServer* http = nullptr; // null when not serving (cadenzactl)
     xmpp::StanzaSink* stanzas = nullptr; // null until XMPP routing runs (and in cadenzactl)
     storage::Database* database = nullptr; // the embedded store; null in cadenzactl checks
+    Accounts* accounts = nullptr;          // set by the XMPP service
 
     Host* find_host(std::string_view name) {
         for (auto& h : hosts) {

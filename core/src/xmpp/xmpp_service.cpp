@@ -5,6 +5,7 @@
 #include "accounts/server_secrets.hpp"
 #include "server/server_context.hpp"
 #include "xmpp/c2s_server.hpp"
+#include "xmpp/local_accounts.hpp"
 #include "xmpp/presence_service.hpp"
 #include "xmpp/roster_service.hpp"
 #include "xmpp/server_iq.hpp"
@@ -20,7 +21,7 @@ struct XmppService::Impl {
     Impl(ServerContext& c, storage::Database& db, SSL_CTX* tls)
         : context(c), accounts(db), roster_store(db), secrets(db),
           router(c, sessions, accounts), roster(roster_store, sessions, router),
-          presence(sessions, roster, router),
+          presence(sessions, roster, router), local_accounts(c, accounts, roster_store),
           c2s_context{c,
                       read_c2s_settings(c.global_options),
                       tls,
@@ -41,6 +42,7 @@ struct XmppService::Impl {
     StanzaRouter router;
     RosterService roster;
     PresenceService presence;
+    LocalAccounts local_accounts;
     C2sContext c2s_context;
     C2sServer c2s;
     std::vector<std::pair<HookBus*, HookId>> hooks;
@@ -66,6 +68,7 @@ XmppService::XmppService(ServerContext& context, storage::Database& database, SS
         }
     }
     context.stanzas = &s.router;
+    context.accounts = &s.local_accounts;
     if (tls == nullptr && s.c2s_context.settings.require_encryption &&
         !s.c2s_context.settings.addresses.empty()) {
         kLog.warn("c2s_require_encryption is on but there is no certificate (ssl = { "
@@ -75,6 +78,7 @@ XmppService::XmppService(ServerContext& context, storage::Database& database, SS
 
 XmppService::~XmppService() {
     impl_->context.stanzas = nullptr;
+    impl_->context.accounts = nullptr;
     for (auto& [bus, id] : impl_->hooks) {
         bus->remove(id);
     }
