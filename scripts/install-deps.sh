@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
   g++ meson ninja-build pkg-config
   libevent-dev libexpat1-dev libpugixml-dev liblua5.4-dev libsqlite3-dev libssl-dev
-  libgtest-dev openssl libidn-dev libgsasl-dev
+  libgtest-dev openssl libidn-dev libgsasl-dev libstrophe-dev nlohmann-json3-dev
 )
 
 missing=()

@@ -116,8 +116,8 @@ protected:
         config += hosts;
         std::string path = dir_.write("cadenza.cfg.lua", config);
         for (const char* user : {"alice", "bob"}) {
-            RunResult r = run_program({env_path("CADENZACTL_BINARY"), "--config", path,
-                                       "register", user, "localhost", "secret"},
+            RunResult r = run_program({env_path("CADENZACTL_BINARY"), "--config", path, "register",
+                                       user, "localhost", "secret"},
                                       dir_);
             ASSERT_EQ(r.status, 0) << r.output;
         }
@@ -211,7 +211,8 @@ TEST_F(XmppC2s, TwoUsersChatAndSeeEachOthersPresenceOverStartTls) {
     EXPECT_EQ(approval.attr("from"), "alice@localhost");
 
     // Both rosters now say "both".
-    Stanza roster = alice->request("<iq type='get' id='roster1'><query xmlns='jabber:iq:roster'/></iq>");
+    Stanza roster =
+        alice->request("<iq type='get' id='roster1'><query xmlns='jabber:iq:roster'/></iq>");
     ASSERT_EQ(roster.attr("type"), "result") << alice->trace();
     Element item = roster.child("query", kRosterNs).child("item", kRosterNs);
     EXPECT_EQ(item.attr("jid"), "bob@localhost") << roster.serialize();
@@ -294,6 +295,18 @@ TEST_F(XmppC2s, PlainWithoutTlsIsRefusedEvenWhenEncryptionIsOptional) {
     EXPECT_EQ(alice->mechanism(), "SCRAM-SHA-256");
 }
 
+TEST_F(XmppC2s, PlainWithoutTlsWorksOnlyWhenExplicitlyAllowed) {
+    ASSERT_NO_FATAL_FAILURE(
+        start("c2s_require_encryption = false\nallow_unencrypted_plain_auth = true\n"));
+    XmppClientOptions plain = options("old", "PLAIN");
+    plain.tls = XmppClientOptions::Tls::kDisabled;
+    auto alice = client("alice", plain);
+    XmppConnectResult r = alice->connect();
+    ASSERT_TRUE(r) << describe(r, *alice);
+    EXPECT_FALSE(alice->secured());
+    EXPECT_EQ(alice->mechanism(), "PLAIN");
+}
+
 TEST_F(XmppC2s, SaslBeforeTlsIsRefusedWhenEncryptionIsRequired) {
     ASSERT_NO_FATAL_FAILURE(start());
     auto raw = raw_stream();
@@ -339,8 +352,26 @@ TEST_F(XmppC2s, BadXmlGetsNotWellFormedWhileOthersKeepBeingServed) {
 
     Stanza pong = alice->request("<iq type='get' to='localhost' id='ping1'>" + kPing + "</iq>");
     EXPECT_EQ(pong.attr("type"), "result") << alice->trace();
-    alice->send("<message to='" + alice->bound_jid() + "' id='self1'><body>still here</body></message>");
+    alice->send("<message to='" + alice->bound_jid() +
+                "' id='self1'><body>still here</body></message>");
     EXPECT_TRUE(alice->wait_for(xmpp_match::message_with_body("still here"))) << alice->trace();
+}
+
+TEST_F(XmppC2s, StreamErrorsReachTheClientOverTls) {
+    ASSERT_NO_FATAL_FAILURE(start());
+    auto raw = raw_stream();
+    ASSERT_TRUE(raw->send("<starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>"));
+    ASSERT_TRUE(raw->read_until("<proceed")) << raw->transcript();
+    raw->start_tls("localhost", cert_.cert_file);
+    std::size_t before_tls = raw->transcript().size();
+    ASSERT_TRUE(raw->send(client_stream_header("localhost")));
+    ASSERT_TRUE(raw->read_until("</stream:features>")) << raw->transcript();
+
+    ASSERT_TRUE(raw->send("<message><body>unclosed</message>"));
+    EXPECT_TRUE(raw->read_until("</stream:stream>")) << raw->transcript();
+    EXPECT_EQ(stream_error_condition(raw->transcript().substr(before_tls)), "not-well-formed")
+        << raw->transcript();
+    EXPECT_TRUE(raw->wait_closed()) << raw->transcript();
 }
 
 TEST_F(XmppC2s, OverSizeStanzaGetsPolicyViolation) {
@@ -374,8 +405,7 @@ TEST_F(XmppC2s, CommentsProcessingInstructionsAndDoctypesAreRestrictedXml) {
         auto raw = raw_stream();
         ASSERT_TRUE(raw->send(bad));
         EXPECT_TRUE(raw->read_until("</stream:stream>")) << raw->transcript();
-        EXPECT_EQ(stream_error_condition(raw->transcript()), "restricted-xml")
-            << raw->transcript();
+        EXPECT_EQ(stream_error_condition(raw->transcript()), "restricted-xml") << raw->transcript();
         EXPECT_TRUE(raw->wait_closed()) << raw->transcript();
     }
 
@@ -383,8 +413,8 @@ TEST_F(XmppC2s, CommentsProcessingInstructionsAndDoctypesAreRestrictedXml) {
     RawXmppConnection raw(port_);
     std::string header = client_stream_header("localhost");
     header.erase(0, header.find("<stream:stream"));
-    ASSERT_TRUE(raw.send("<?xml version='1.0'?><!DOCTYPE stream:stream [<!ENTITY boom 'boom'>]>" +
-                         header));
+    ASSERT_TRUE(
+        raw.send("<?xml version='1.0'?><!DOCTYPE stream:stream [<!ENTITY boom 'boom'>]>" + header));
     EXPECT_TRUE(raw.read_until("</stream:stream>")) << raw.transcript();
     EXPECT_EQ(stream_error_condition(raw.transcript()), "restricted-xml") << raw.transcript();
     EXPECT_TRUE(raw.wait_closed()) << raw.transcript();
@@ -417,8 +447,7 @@ TEST_F(XmppC2s, UnauthenticatedConnectionsTimeOut) {
     auto raw = raw_stream();
     // Nothing more is sent: after about a second the server gives up on us.
     EXPECT_TRUE(raw->read_until("</stream:stream>", 5s)) << raw->transcript();
-    EXPECT_EQ(stream_error_condition(raw->transcript()), "connection-timeout")
-        << raw->transcript();
+    EXPECT_EQ(stream_error_condition(raw->transcript()), "connection-timeout") << raw->transcript();
     EXPECT_TRUE(raw->wait_closed(5s)) << raw->transcript();
 }
 
@@ -435,7 +464,8 @@ TEST_F(XmppC2s, MessagesToAComponentReachItsModule) {
     EXPECT_EQ(echo.attr("to"), "alice@localhost/desk");
 
     // An address on the component is its message/bare event.
-    alice->send("<message to='room@echo.localhost' type='chat' id='e2'><body>anyone</body></message>");
+    alice->send(
+        "<message to='room@echo.localhost' type='chat' id='e2'><body>anyone</body></message>");
     echo = alice->wait_for(xmpp_match::message_with_body("echo: anyone"));
     ASSERT_TRUE(echo) << alice->trace();
     EXPECT_EQ(echo.attr("from"), "room@echo.localhost");
@@ -507,7 +537,8 @@ TEST_F(XmppC2s, RosterPingDiscoAndStanzaErrors) {
     bounce = alice->wait_for(error_reply("message", "j1"));
     ASSERT_TRUE(bounce) << alice->trace();
     EXPECT_EQ(error_condition(bounce), "jid-malformed") << bounce.serialize();
-    Stanza malformed = alice->request("<iq type='get' to='bad@@localhost' id='j2'>" + kPing + "</iq>");
+    Stanza malformed =
+        alice->request("<iq type='get' to='bad@@localhost' id='j2'>" + kPing + "</iq>");
     EXPECT_EQ(malformed.attr("type"), "error") << alice->trace();
     EXPECT_EQ(error_condition(malformed), "jid-malformed") << malformed.serialize();
 
@@ -537,8 +568,8 @@ TEST_F(XmppC2s, ASecondLoginWithTheSameResourceReplacesTheFirst) {
 TEST(XmppTestSupport, ScramSha1ClientMatchesRfc5802) {
     SaslClient sasl("SCRAM-SHA-1", "user", "pencil", "fyko+d2lbbFgONRv9qkxdawL");
     EXPECT_EQ(sasl.initial_response(), "n,,n=user,r=fyko+d2lbbFgONRv9qkxdawL");
-    auto final_message = sasl.respond(
-        "r=fyko+d2lbbFgONRv9qkxdawL3rfcNHYJY1ZVvWVs7j,s=QSXCR+Q6sek8bf92,i=4096");
+    auto final_message =
+        sasl.respond("r=fyko+d2lbbFgONRv9qkxdawL3rfcNHYJY1ZVvWVs7j,s=QSXCR+Q6sek8bf92,i=4096");
     ASSERT_TRUE(final_message) << sasl.error();
     EXPECT_EQ(*final_message, "c=biws,r=fyko+d2lbbFgONRv9qkxdawL3rfcNHYJY1ZVvWVs7j,"
                               "p=v0X8v3Bz2T0CJGbJQyF0X+HI4Ts=");

@@ -33,8 +33,7 @@ HookResult echo(Module& module, StanzaEvent& event) {
 
 void load(Module& module) {
     for (const char* event : {"message/host", "message/bare"}) {
-        module.hook<StanzaEvent>(event,
-                                 [&module](StanzaEvent& e) { return echo(module, e); });
+        module.hook<StanzaEvent>(event, [&module](StanzaEvent& e) { return echo(module, e); });
     }
 }
 

@@ -221,8 +221,8 @@ void RawXmppConnection::start_tls(std::string_view server_name, std::string_view
             long verify = SSL_get_verify_result(ssl_);
             SSL_free(ssl_);
             ssl_ = nullptr;
-            throw std::runtime_error("TLS handshake failed: " + why + " (verify: " +
-                                     X509_verify_cert_error_string(verify) + ")");
+            throw std::runtime_error("TLS handshake failed: " + why +
+                                     " (verify: " + X509_verify_cert_error_string(verify) + ")");
         }
         if (!wait(want, deadline)) {
             SSL_free(ssl_);

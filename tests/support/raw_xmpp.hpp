@@ -25,8 +25,7 @@ using namespace std::chrono_literals;
 
 // "<?xml version='1.0'?><stream:stream to='{to}' version='1.0' xmlns='{content_ns}'
 // xmlns:stream='{stream_ns}'>", as a client opens its stream.
-std::string client_stream_header(std::string_view to,
-                                 std::string_view content_ns = "jabber:client",
+std::string client_stream_header(std::string_view to, std::string_view content_ns = "jabber:client",
                                  std::string_view stream_ns = "http://etherx.jabber.org/streams");
 
 class RawXmppConnection {

@@ -162,7 +162,8 @@ std::optional<std::string> SaslClient::respond(std::string_view challenge) {
     PKCS5_PBKDF2_HMAC(password_.data(), static_cast<int>(password_.size()),
                       reinterpret_cast<const unsigned char*>(salt->data()),
                       static_cast<int>(salt->size()), iterations, md,
-                      static_cast<int>(salted.size()), reinterpret_cast<unsigned char*>(salted.data()));
+                      static_cast<int>(salted.size()),
+                      reinterpret_cast<unsigned char*>(salted.data()));
     std::string client_key = hmac(md, salted, "Client Key");
     std::string stored_key = hash(md, client_key);
     std::string without_proof = "c=" + base64_encode("n,,") + ",r=" + *nonce;

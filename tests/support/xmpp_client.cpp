@@ -31,12 +31,23 @@ std::string xml_escape(std::string_view text) {
     std::string out;
     for (char c : text) {
         switch (c) {
-        case '<': out += "&lt;"; break;
-        case '>': out += "&gt;"; break;
-        case '&': out += "&amp;"; break;
-        case '\'': out += "&apos;"; break;
-        case '"': out += "&quot;"; break;
-        default: out += c;
+        case '<':
+            out += "&lt;";
+            break;
+        case '>':
+            out += "&gt;";
+            break;
+        case '&':
+            out += "&amp;";
+            break;
+        case '\'':
+            out += "&apos;";
+            break;
+        case '"':
+            out += "&quot;";
+            break;
+        default:
+            out += c;
         }
     }
     return out;
@@ -75,8 +86,7 @@ struct XmppCallbacks {
             std::string error;
             Stanza parsed = Stanza::parse(xml, &error);
             if (!parsed) {
-                self->log_line("test client: cannot parse received stanza (" + error + "): " +
-                               xml);
+                self->log_line("test client: cannot parse received stanza (" + error + "): " + xml);
             } else if (parsed.name() == "error" && parsed.ns() == xmlns::kStreams) {
                 self->stream_error_ = condition_in(parsed, xmlns::kStreamErrors);
             }
@@ -123,8 +133,7 @@ struct XmppCallbacks {
         }
     }
 
-    static void log(void* userdata, xmpp_log_level_t level, const char* area,
-                    const char* message) {
+    static void log(void* userdata, xmpp_log_level_t level, const char* area, const char* message) {
         auto* self = static_cast<XmppClient*>(userdata);
         try {
             static const char* const kLevels[] = {"debug", "info", "warn", "error"};
@@ -202,8 +211,8 @@ void XmppClient::run_once(std::chrono::milliseconds max) {
 
 XmppConnectResult XmppClient::connect(std::chrono::milliseconds timeout) {
     auto deadline = Clock::now() + timeout;
-    XmppConnectResult result = options_.mechanism.empty() ? connect_with_libstrophe(deadline)
-                                                          : connect_raw(deadline);
+    XmppConnectResult result =
+        options_.mechanism.empty() ? connect_with_libstrophe(deadline) : connect_raw(deadline);
     result.connected = result.error.empty() && connected_ && !disconnected_;
     if (!result.connected && result.error.empty()) {
         result.error = disconnected_ ? "the connection closed" : "not connected";
@@ -291,8 +300,7 @@ XmppConnectResult XmppClient::connect_raw(Clock::time_point deadline) {
     if (options_.tls != XmppClientOptions::Tls::kDisabled) {
         if (features.child("starttls", kTlsNs)) {
             send_now("<starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>", deadline);
-            Stanza answer = wait_until(
-                [](const Stanza& s) { return s.ns() == kTlsNs; }, deadline);
+            Stanza answer = wait_until([](const Stanza& s) { return s.ns() == kTlsNs; }, deadline);
             if (answer.name() != "proceed") {
                 result.error = "STARTTLS refused: " + answer.serialize();
                 return result;
@@ -395,7 +403,8 @@ std::string XmppClient::bind(Clock::time_point deadline, const Stanza& features)
     if (!features.child("bind", kBindNs)) {
         return "no resource binding offered: " + features.serialize();
     }
-    std::string request = "<iq type='set' id='bind_1'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'>";
+    std::string request =
+        "<iq type='set' id='bind_1'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'>";
     if (!options_.resource.empty()) {
         request += "<resource>" + xml_escape(options_.resource) + "</resource>";
     }
@@ -515,9 +524,8 @@ XmppClient::Predicate message_with_body(std::string_view body) {
 }
 
 XmppClient::Predicate iq_with_id(std::string_view id) {
-    return [id = std::string(id)](const Stanza& s) {
-        return s.name() == "iq" && s.attr("id") == id;
-    };
+    return
+        [id = std::string(id)](const Stanza& s) { return s.name() == "iq" && s.attr("id") == id; };
 }
 
 } // namespace xmpp_match

@@ -65,7 +65,9 @@ struct Item {
     std::string id;
     std::string payload;
     std::string publisher; // bare JID of the publisher
-    std::int64_t sequence = 0; // strictly increasing per node in publication order
+    // Strictly increasing across the whole service in publication order (a re-published id
+    // gets a new one), so streams of several nodes can resume from one position.
+    std::int64_t sequence = 0;
     std::int64_t published_at = 0; // seconds since the epoch
 };
 
@@ -108,6 +110,12 @@ public:
     // `after_id` empty, or an id no longer retained: every retained item.
     virtual std::vector<Item> items_after(std::string_view node, std::string_view after_id,
                                           std::size_t limit) = 0;
+    // The sequence of a retained item; nullopt when the node or item is not retained.
+    virtual std::optional<std::int64_t> item_sequence(std::string_view node,
+                                                      std::string_view item_id) = 0;
+    // Retained items with a sequence greater than `sequence`, oldest first, at most `limit`.
+    virtual std::vector<Item> items_after_sequence(std::string_view node, std::int64_t sequence,
+                                                   std::size_t limit) = 0;
     // May `reader` (nullopt: an anonymous reader) read the node's items under its access
     // model? Owners, publishers and members always may; outcasts never.
     virtual bool may_read(std::string_view node, const std::optional<Jid>& reader) = 0;

@@ -1,0 +1,10 @@
+// placeholder: being written
+#include <cadenza/cadenza.hpp>
+
+#include <stdexcept>
+
+namespace {
+void load(cadenza::Module&) { throw std::runtime_error("mod_pubsub is not built yet"); }
+} // namespace
+
+CADENZA_MODULE("pubsub", load, nullptr, nullptr, nullptr)
