@@ -9,6 +9,11 @@ packages=(
   libgtest-dev openssl libidn-dev libgsasl-dev libstrophe-dev nlohmann-json3-dev
 )
 
+# Node.js runs the npm `eventsource` package in one integration test. Keep an existing
+# installation (it may not come from Debian's own archive).
+command -v node >/dev/null 2>&1 || packages+=(nodejs)
+command -v npm >/dev/null 2>&1 || packages+=(npm)
+
 missing=()
 for p in "${packages[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then

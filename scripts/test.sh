@@ -7,6 +7,9 @@ cd "$(dirname "$0")/.."
 
 scripts/install-deps.sh || exit 1
 
+# A real EventSource implementation for the tests, into the git-ignored tests/node/node_modules.
+(cd tests/node && npm ci --no-audit --no-fund --loglevel=error) || exit 1
+
 jobs=$(nproc)
 status=0
 

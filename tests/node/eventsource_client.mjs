@@ -1,0 +1,33 @@
+// Drives the npm `eventsource` package (an EventSource implementation no one here wrote)
+// for tests/integration/npm_eventsource_test.cpp. Prints one JSON line per happening:
+//   {"open":true}  {"id":..,"type":..,"data":..}  {"error":<HTTP status or null>}
+// and exits after `count` messages (mode "events") or the first error (mode "status").
+import { EventSource } from "eventsource";
+
+const [mode, url, countText] = process.argv.slice(2);
+const count = Number(countText ?? "0");
+const print = (value) => process.stdout.write(JSON.stringify(value) + "\n");
+
+const source = new EventSource(url);
+let received = 0;
+source.onopen = () => print({ open: true });
+source.onmessage = (event) => {
+  print({ id: event.lastEventId, type: event.type, data: event.data });
+  received += 1;
+  if (mode === "events" && received >= count) {
+    source.close();
+    process.exit(0);
+  }
+};
+source.onerror = (error) => {
+  print({ error: error.code ?? null });
+  if (mode === "status") {
+    source.close();
+    process.exit(0);
+  }
+  // mode "events": the package reconnects by itself, with Last-Event-ID.
+};
+setTimeout(() => {
+  print({ timeout: true });
+  process.exit(1);
+}, 30000);
