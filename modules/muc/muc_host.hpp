@@ -83,6 +83,7 @@ private:
         std::vector<int> codes;
         std::string actor_nick;
         std::string reason;
+        std::string status; // the leaving occupant's own <status/> text
     };
 
     // occupants.cpp
@@ -117,8 +118,9 @@ private:
     HookResult on_admin(StanzaEvent& event);
     HookResult admin_get(StanzaEvent& event, Room& room, Occupant* actor);
     HookResult admin_set(StanzaEvent& event, Room& room, Occupant* actor);
-    // Applies an affiliation change to the room and to present occupants.
-    void apply_affiliation(Room& room, const Jid& bare, Affiliation a, const Removal& removal);
+    // Applies the (already set) affiliation of `bare` to its present occupants: new roles,
+    // or removal (301 banned, 321 no longer a member of a members-only room).
+    void apply_affiliation(Room& room, const Jid& bare, const Removal& removal);
 
     // owner.cpp
     HookResult on_owner(StanzaEvent& event);

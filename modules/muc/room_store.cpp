@@ -277,6 +277,10 @@ void RoomStore::append_history(std::string_view room, std::shared_ptr<HistoryMes
         std::move(done));
 }
 
+void RoomStore::after_commit(Done done) {
+    db_.write([](storage::Database&) {}, std::move(done));
+}
+
 void RoomStore::trim_history(std::string_view room, std::int64_t keep) {
     db_.write([host = host_, room = std::string(room), keep](storage::Database& db) {
         db.prepare("DELETE FROM muc_history WHERE host = ? AND room = ? AND sequence <= "

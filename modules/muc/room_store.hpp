@@ -58,6 +58,9 @@ public:
     // Stores a message; the work sets message->sequence before `done` runs.
     void append_history(std::string_view room, std::shared_ptr<HistoryMessage> message,
                         Done done);
+    // Runs `done` after the commit of what was written before it (keeps stanzas that need
+    // no storage in order with those that do).
+    void after_commit(Done done);
     // Keeps only the newest `keep` messages of the room.
     void trim_history(std::string_view room, std::int64_t keep);
 
