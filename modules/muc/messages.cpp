@@ -6,13 +6,47 @@
 
 namespace cadenza::muc {
 
+namespace {
+
+// The stanza error condition of an error stanza ("" when none).
+std::string_view error_condition(const Stanza& stanza) {
+    for (Element child : stanza.child("error", stanza.ns()).children()) {
+        if (child.ns() == xmlns::kStanzas && child.name() != "text") {
+            return child.name();
+        }
+    }
+    return {};
+}
+
+// Conditions saying that the occupant's session is gone, not that one message was refused
+// (the list Prosody kicks on).
+bool means_gone(std::string_view condition) {
+    for (std::string_view gone : {"gone", "item-not-found", "recipient-unavailable", "redirect",
+                                  "remote-server-not-found", "remote-server-timeout",
+                                  "service-unavailable"}) {
+        if (condition == gone) {
+            return true;
+        }
+    }
+    return false;
+}
+
+} // namespace
+
 HookResult MucHost::on_message(StanzaEvent& event) {
     std::string_view type = event.stanza.attr("type");
-    if (type == "error") {
-        return HookResult::kHandled; // bounces of what the room sent: nothing to answer
-    }
     auto from = Jid::parse(event.stanza.attr("from"));
     if (!from || event.to.node().empty()) {
+        return HookResult::kHandled;
+    }
+    if (type == "error") {
+        // A bounce of what the room sent: never answered, but it may reveal a ghost.
+        Room* room = find_room(event.to.node());
+        Occupant* occupant = room != nullptr ? room->find_real(*from) : nullptr;
+        if (occupant != nullptr && means_gone(error_condition(event.stanza))) {
+            std::string nick = occupant->nick;
+            remove_ghost(*room, nick);
+        }
         return HookResult::kHandled;
     }
     Room* room = room_or_error(event);

@@ -57,7 +57,7 @@ inline constexpr int kNickChanged = 303;
 inline constexpr int kKicked = 307;
 inline constexpr int kAffiliationChanged = 321;
 inline constexpr int kMembersOnly = 322;
-inline constexpr int kShutdown = 332;
+inline constexpr int kRemovedOnError = 333;
 } // namespace status
 
 class MucHost final : public Service, public std::enable_shared_from_this<MucHost> {
@@ -66,7 +66,7 @@ public:
 
     // Creates the tables and loads the persistent rooms with their recent history.
     void load_rooms();
-    // Registers the stanza handlers and disco entries on the module's host.
+    // Registers the stanza handlers and disco entries on the module's host (muc.cpp).
     void install_hooks();
 
     // muc::Service
@@ -93,6 +93,8 @@ private:
     void update_presence(Room& room, Occupant& occupant, const Stanza& presence);
     void change_nick(StanzaEvent& event, Room& room, Occupant& occupant, const std::string& nick);
     void leave(Room& room, const std::string& nick, const Stanza* presence);
+    // An occupant whose server bounced what the room sent is gone (XEP-0045 status 333).
+    void remove_ghost(Room& room, const std::string& nick);
     // Removes an occupant with an unavailable presence carrying `removal` to everyone.
     void remove_occupant(Room& room, const std::string& nick, const Removal& removal);
     // The presence of `subject` as `viewer` sees it (real JID only when allowed).

@@ -55,10 +55,13 @@ HookResult MucHost::on_presence(StanzaEvent& event) {
     Room* room = find_room(event.to.node());
     Occupant* occupant = room != nullptr ? room->find_real(*from) : nullptr;
     if (type == "unavailable" || type == "error") {
-        // An error presence from an occupant's server means the occupant is gone.
         if (occupant != nullptr) {
             std::string nick = occupant->nick;
-            leave(*room, nick, type == "unavailable" ? &stanza : nullptr);
+            if (type == "error") {
+                remove_ghost(*room, nick);
+            } else {
+                leave(*room, nick, &stanza);
+            }
         }
         return HookResult::kHandled;
     }
@@ -218,6 +221,12 @@ void MucHost::leave(Room& room, const std::string& nick, const Stanza* presence)
         removal.status = presence->child_text("status", presence->ns());
     }
     remove_occupant(room, nick, removal);
+    dispose_if_empty(room);
+}
+
+void MucHost::remove_ghost(Room& room, const std::string& nick) {
+    module_.log().debug("room ", room.name(), ": ", nick, " is unreachable; removed");
+    remove_occupant(room, nick, Removal{{status::kRemovedOnError}, {}, {}, {}});
     dispose_if_empty(room);
 }
 

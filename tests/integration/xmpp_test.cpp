@@ -15,7 +15,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <iostream>
+#include <optional>
 
 namespace cadenza::test {
 namespace {
@@ -125,9 +127,18 @@ protected:
         ASSERT_TRUE(server_->wait_started()) << server_->log();
     }
 
+    // The server must stop cleanly after every test (a crash or a sanitizer report fails it);
+    // on failure its log helps more than anything else.
     void TearDown() override {
-        if (HasFailure() && server_) {
-            std::string log = server_->log();
+        if (!server_) {
+            return;
+        }
+        std::optional<int> status = server_->stop();
+        std::string log = server_->log();
+        EXPECT_EQ(status, 0) << "the server did not stop cleanly";
+        EXPECT_EQ(log.find("Sanitizer"), std::string::npos) << "sanitizer report in the log";
+        EXPECT_EQ(log.find("runtime error"), std::string::npos) << "UBSan report in the log";
+        if (HasFailure()) {
             constexpr std::size_t kTail = 30000;
             std::cerr << "--- server log (tail) ---\n"
                       << (log.size() > kTail ? log.substr(log.size() - kTail) : log) << "\n";

@@ -84,19 +84,7 @@ C2sConnection::C2sConnection(C2sContext& context, evutil_socket_t fd, std::strin
     bufferevent_setcb(bev_, read_cb, nullptr, event_cb, this);
     bufferevent_enable(bev_, EV_READ | EV_WRITE);
     timer_ = evtimer_new(
-        base,
-        [](evutil_socket_t, short, void* self) {
-            auto* c = static_cast<C2sConnection*>(self);
-            if (!c->delayed_failure_.empty()) {
-                std::string condition = std::move(c->delayed_failure_);
-                c->delayed_failure_.clear();
-                c->send_sasl_failure(condition);
-                bufferevent_enable(c->bev_, EV_READ);
-                c->on_read(); // anything that arrived meanwhile
-            } else if (!c->authenticated_) {
-                c->close_with_error("connection-timeout", "authenticate sooner");
-            }
-        },
+        base, [](evutil_socket_t, short, void* self) { static_cast<C2sConnection*>(self)->on_timer(); },
         this);
     timeval timeout{context_.settings.timeout_seconds, 0};
     evtimer_add(timer_, &timeout);
@@ -112,6 +100,20 @@ C2sConnection::~C2sConnection() {
     }
 }
 
+void C2sConnection::on_timer() {
+    if (state_ == State::kClosing) {
+        drain_tick();
+    } else if (!delayed_failure_.empty()) {
+        std::string condition = std::move(delayed_failure_);
+        delayed_failure_.clear();
+        send_sasl_failure(condition);
+        bufferevent_enable(bev_, EV_READ);
+        on_read(); // anything that arrived meanwhile
+    } else if (!authenticated_) {
+        close_with_error("connection-timeout", "authenticate sooner");
+    }
+}
+
 void C2sConnection::read_cb(struct bufferevent*, void* self) {
     static_cast<C2sConnection*>(self)->on_read();
 }
@@ -119,9 +121,37 @@ void C2sConnection::read_cb(struct bufferevent*, void* self) {
 void C2sConnection::write_cb(struct bufferevent*, void* self) {
     auto* c = static_cast<C2sConnection*>(self);
     if (c->state_ == State::kClosing) {
-        c->state_ = State::kClosed;
-        c->context_.owner->discard(c);
+        c->output_flushed();
     }
+}
+
+// Everything we wrote left our output buffer. Over TLS it now sits encrypted in the socket's
+// buffer below the filter: say close_notify after it and wait for that to drain too, or the
+// client would never see its stream error.
+void C2sConnection::output_flushed() {
+    if (!tls_) {
+        state_ = State::kClosed;
+        context_.owner->discard(this);
+        return;
+    }
+    if (SSL* ssl = bufferevent_openssl_get_ssl(bev_)) {
+        SSL_shutdown(ssl);
+    }
+    drain_deadline_ = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    drain_tick();
+}
+
+void C2sConnection::drain_tick() {
+    struct bufferevent* socket = bufferevent_get_underlying(bev_);
+    bool drained = socket == nullptr ||
+                   evbuffer_get_length(bufferevent_get_output(socket)) == 0;
+    if (drained || std::chrono::steady_clock::now() >= drain_deadline_) {
+        state_ = State::kClosed;
+        context_.owner->discard(this);
+        return;
+    }
+    timeval poll{0, 20 * 1000};
+    evtimer_add(timer_, &poll);
 }
 
 void C2sConnection::event_cb(struct bufferevent*, short what, void* self) {
@@ -535,8 +565,7 @@ void C2sConnection::finish() {
     timeval drain{5, 0};
     bufferevent_set_timeouts(bev_, nullptr, &drain);
     if (evbuffer_get_length(bufferevent_get_output(bev_)) == 0) {
-        state_ = State::kClosed;
-        context_.owner->discard(this);
+        output_flushed();
     }
 }
 

@@ -12,6 +12,7 @@
 
 #include <event2/util.h>
 
+#include <chrono>
 #include <memory>
 #include <optional>
 #include <string>
@@ -67,7 +68,10 @@ private:
     void handle_bind(Stanza& stanza);
     void handle_registration(Stanza& stanza);
     void handle_session_stanza(Stanza stanza);
+    void on_timer();
     void finish(); // close the socket once the output is written
+    void output_flushed();
+    void drain_tick();
     void release(); // leave the registry and ask the server to free us
 
     C2sContext& context_;
@@ -84,6 +88,7 @@ private:
     std::string username_;
     std::unique_ptr<auth::SaslServer> sasl_;
     std::string delayed_failure_; // a SASL failure waiting out the throttle
+    std::chrono::steady_clock::time_point drain_deadline_;
     std::optional<Jid> jid_;
     bool bound_ = false;
     std::unique_ptr<Stanza> presence_;

@@ -90,12 +90,15 @@ inline constexpr std::string_view kRoomDestroyed = "muc-room-destroyed";
 
 class Service : public cadenza::Service {
 public:
+    // A room that is still locked (created, not yet configured; XEP-0045 §10.1) does not exist
+    // for these two: false and nullopt.
     virtual bool room_exists(std::string_view room) = 0;
     virtual std::optional<RoomConfig> room_config(std::string_view room) = 0;
     // `jid`'s affiliation with the room (kNone for strangers).
     virtual Affiliation affiliation(std::string_view room, const Jid& jid) = 0;
-    // Stored history after the message with `after_stanza_id`, oldest first, at most `limit`.
-    // Empty or unknown id: all stored history.
+    // Stored history after the message with `after_stanza_id`, oldest first, at most `limit`
+    // (0: no limit). Empty or unknown id: all stored history (its oldest `limit` messages).
+    // Only messages already broadcast (and fired as muc-broadcast-message) are returned.
     virtual std::vector<HistoryMessage> history_after(std::string_view room,
                                                       std::string_view after_stanza_id,
                                                       std::size_t limit) = 0;

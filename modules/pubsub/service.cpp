@@ -1,0 +1,225 @@
+#include "service.hpp"
+
+#include <cstdio>
+#include <ctime>
+
+namespace cadenza::pubsub_module {
+PubsubService::PubsubService(Module& module, Settings settings)
+    : module_(module), settings_(std::move(settings)), store_(module.database(), module.host()),
+      access_(settings_, module.accounts()), random_(std::random_device{}()) {}
+
+void PubsubService::start() {
+    store_.migrate();
+    nodes_ = store_.load_nodes();
+    module_.log().info(nodes_.size(), " node(s) loaded");
+}
+
+std::vector<std::string> PubsubService::features() {
+    std::vector<std::string> out{std::string(kPubsubNs)};
+    for (const char* f : {"access-authorize", "access-open", "access-presence", "access-roster",
+                          "access-whitelist", "config-node", "create-and-configure",
+                          "create-nodes", "delete-items", "delete-nodes", "instant-nodes",
+                          "item-ids", "manage-affiliations", "manage-subscriptions", "meta-data",
+                          "modify-affiliations", "member-affiliation", "outcast-affiliation",
+                          "persistent-items", "publish", "publish-options",
+                          "publish-only-affiliation", "publisher-affiliation", "purge-nodes",
+                          "retract-items", "retrieve-affiliations", "retrieve-default",
+                          "retrieve-items", "retrieve-subscriptions", "subscribe",
+                          "subscription-notifications"}) {
+        out.push_back(std::string(kPubsubNs) + "#" + f);
+    }
+    return out;
+}
+
+bool PubsubService::node_exists(std::string_view node) { return find_node(node) != nullptr; }
+
+std::optional<NodeConfig> PubsubService::node_config(std::string_view node) {
+    NodeState* n = find_node(node);
+    if (n == nullptr) {
+        return std::nullopt;
+    }
+    return n->config;
+}
+
+std::vector<Item> PubsubService::items_after(std::string_view node, std::string_view after_id,
+                                             std::size_t limit) {
+    if (find_node(node) == nullptr || limit == 0) {
+        return {};
+    }
+    // An unknown id (or none) replays everything retained.
+    std::int64_t after = after_id.empty() ? 0 : store_.item_sequence(node, after_id).value_or(0);
+    return store_.items_after_sequence(node, after, limit);
+}
+
+std::optional<std::int64_t> PubsubService::item_sequence(std::string_view node,
+                                                         std::string_view item_id) {
+    if (find_node(node) == nullptr) {
+        return std::nullopt;
+    }
+    return store_.item_sequence(node, item_id);
+}
+
+std::vector<Item> PubsubService::items_after_sequence(std::string_view node,
+                                                      std::int64_t sequence, std::size_t limit) {
+    if (find_node(node) == nullptr || limit == 0) {
+        return {};
+    }
+    return store_.items_after_sequence(node, sequence, limit);
+}
+
+bool PubsubService::may_read(std::string_view node, const std::optional<Jid>& reader) {
+    NodeState* n = find_node(node);
+    return n != nullptr && access_.read_verdict(*n, reader) == ReadVerdict::kAllowed;
+}
+
+HookResult PubsubService::on_pubsub_iq(StanzaEvent& event) {
+    const Stanza& stanza = event.stanza;
+    auto from = Jid::parse(stanza.attr("from"));
+    if (!from) {
+        return HookResult::kPass; // the core stamps 'from'; nothing sensible to answer
+    }
+    Element pubsub = stanza.root().first_child();
+    bool owner_ns = pubsub.ns() == kOwnerNs;
+    bool set = stanza.attr("type") == "set";
+    // The operation is the first child that is not an options form.
+    Element action;
+    for (Element child : pubsub.children()) {
+        std::string_view name = child.name();
+        if (name != "configure" && name != "publish-options" && name != "options") {
+            action = child;
+            break;
+        }
+    }
+    Request r{stanza, *from, from->bare().str(), pubsub, action};
+    std::string_view name = action ? action.name() : std::string_view();
+    if (!action) {
+        fail(stanza, errors::bad_request());
+    } else if (owner_ns) {
+        if (!set && name == "configure") {
+            get_configure(r);
+        } else if (set && name == "configure") {
+            set_configure(r);
+        } else if (!set && name == "default") {
+            get_default(r);
+        } else if (set && name == "delete") {
+            delete_node(r);
+        } else if (set && name == "purge") {
+            purge(r);
+        } else if (name == "subscriptions") {
+            set ? set_subscriptions(r) : get_subscriptions(r);
+        } else if (name == "affiliations") {
+            set ? set_affiliations(r) : get_affiliations(r);
+        } else {
+            fail(stanza, errors::unsupported(name));
+        }
+    } else if (set && name == "create") {
+        create(r);
+    } else if (set && name == "publish") {
+        publish(r);
+    } else if (set && name == "retract") {
+        retract(r);
+    } else if (set && name == "subscribe") {
+        subscribe(r);
+    } else if (set && name == "unsubscribe") {
+        unsubscribe(r);
+    } else if (!set && name == "items") {
+        items(r);
+    } else if (!set && name == "subscriptions") {
+        own_subscriptions(r);
+    } else if (!set && name == "affiliations") {
+        own_affiliations(r);
+    } else if (name == "options") {
+        fail(stanza, errors::unsupported("subscription-options"));
+    } else {
+        fail(stanza, errors::unsupported(name));
+    }
+    return HookResult::kHandled;
+}
+
+void PubsubService::commit(const Stanza& request, std::function<void(storage::Database&)> work,
+                           std::function<void()> on_commit) {
+    // std::function needs copyable captures: the prepared failure reply is shared.
+    auto failure = std::make_shared<Stanza>(error_reply(request, errors::internal_error()));
+    std::weak_ptr<PubsubService> weak = weak_from_this();
+    module_.database().write(std::move(work), [weak, failure,
+                                               on_commit = std::move(on_commit)](bool committed) {
+        auto self = weak.lock();
+        if (!self) {
+            return; // unloaded meanwhile
+        }
+        if (committed) {
+            on_commit();
+            return;
+        }
+        self->module_.log().error("a pubsub change was not stored (see the storage error above); "
+                                  "the requester was told to retry");
+        self->reload();
+        self->answer(std::move(*failure));
+    });
+}
+
+void PubsubService::reload() {
+    try {
+        nodes_ = store_.load_nodes();
+    } catch (const std::exception& e) {
+        module_.log().error("cannot reload pubsub nodes from the database: ", e.what());
+    }
+}
+
+void PubsubService::fail(const Stanza& request, const PubsubError& error) {
+    answer(error_reply(request, error));
+}
+
+NodeState* PubsubService::find_node(std::string_view name) {
+    auto it = nodes_.find(name);
+    return it == nodes_.end() ? nullptr : &it->second;
+}
+
+NodeState PubsubService::new_node(std::string name, const std::string& creator) const {
+    NodeState node;
+    node.name = std::move(name);
+    node.config = settings_.node_defaults;
+    node.creator = creator;
+    node.created_at = static_cast<std::int64_t>(std::time(nullptr));
+    node.affiliations[creator] = Affiliation::kOwner;
+    return node;
+}
+
+std::string PubsubService::new_id() {
+    std::uint64_t hi = random_();
+    std::uint64_t lo = random_();
+    // A version 4 UUID layout: the generator is not cryptographic, ids only need be unique.
+    hi = (hi & 0xffffffffffff0fffULL) | 0x0000000000004000ULL;
+    lo = (lo & 0x3fffffffffffffffULL) | 0x8000000000000000ULL;
+    char buffer[40];
+    std::snprintf(buffer, sizeof buffer, "%08x-%04x-%04x-%04x-%012llx",
+                  static_cast<unsigned>(hi >> 32), static_cast<unsigned>((hi >> 16) & 0xffff),
+                  static_cast<unsigned>(hi & 0xffff), static_cast<unsigned>(lo >> 48),
+                  static_cast<unsigned long long>(lo & 0xffffffffffffULL));
+    return buffer;
+}
+
+std::string PubsubService::new_item_id(std::string_view node) {
+    std::string id = new_id();
+    while (store_.item_exists(node, id)) {
+        id = new_id();
+    }
+    return id;
+}
+
+Element PubsubService::add_item_element(Element parent, std::string_view ns, const Item& item,
+                                        bool with_payload) {
+    Element element = parent.add_child("item", ns).set_attr("id", item.id);
+    if (settings_.expose_publisher && !item.publisher.empty()) {
+        element.set_attr("publisher", item.publisher);
+    }
+    if (with_payload && !item.payload.empty()) {
+        Stanza payload = Stanza::parse(item.payload);
+        if (payload) {
+            element.append_copy(payload.root());
+        }
+    }
+    return element;
+}
+
+} // namespace cadenza::pubsub_module

@@ -1,0 +1,259 @@
+// Entity use cases of XEP-0060 (§6) and node creation (§8.1): subscribe, unsubscribe,
+// retrieve items, the requester's own subscriptions and affiliations, create.
+#include "config_form.hpp"
+#include "service.hpp"
+
+#include <charconv>
+
+namespace cadenza::pubsub_module {
+namespace {
+
+constexpr std::size_t kMaxNodeNameBytes = 1023;
+
+// The JID named by the action's 'jid' attribute, or the error to answer.
+std::optional<Jid> action_jid(Element action, PubsubError& error) {
+    std::string_view text = action.attr("jid");
+    if (text.empty()) {
+        error = errors::bad_request("jid-required");
+        return std::nullopt;
+    }
+    auto jid = Jid::parse(text);
+    if (!jid) {
+        error = errors::bad_request("invalid-jid");
+    }
+    return jid;
+}
+
+} // namespace
+
+void PubsubService::create(const Request& r) {
+    std::string name(r.action.attr("node"));
+    if (!access_.may_create(r.from)) {
+        return fail(r.stanza, errors::forbidden());
+    }
+    if (name.size() > kMaxNodeNameBytes) {
+        return fail(r.stanza, errors::not_acceptable({}, "node name too long"));
+    }
+    if (!name.empty() && find_node(name) != nullptr) {
+        return fail(r.stanza, errors::conflict());
+    }
+    bool instant = name.empty();
+    if (instant) {
+        do {
+            name = new_id();
+        } while (find_node(name) != nullptr);
+    }
+    NodeState node = new_node(name, r.bare);
+    if (Element configure = r.pubsub.child("configure", kPubsubNs)) {
+        if (Element x = configure.child("x", kDataFormsNs)) {
+            auto form = read_form(x);
+            if (!form || form->type != "submit" ||
+                (!form->form_type().empty() && form->form_type() != kNodeConfigFormType)) {
+                return fail(r.stanza, errors::bad_request());
+            }
+            if (auto bad = apply_config_form(*form, node.config, settings_.max_items_limit)) {
+                return fail(r.stanza, errors::not_acceptable({}, *bad));
+            }
+        }
+    }
+    Stanza reply = iq_result(r.stanza);
+    if (instant) {
+        reply.add_child("pubsub", kPubsubNs).add_child("create", kPubsubNs).set_attr("node", name);
+    }
+    auto shared = std::make_shared<NodeState>(std::move(node));
+    commit(
+        r.stanza,
+        [this, shared](storage::Database&) {
+            store_.insert_node(*shared);
+            nodes_.emplace(shared->name, *shared);
+        },
+        [this, name, reply = std::make_shared<Stanza>(std::move(reply))] {
+            pubsub::NodeEvent event{name};
+            module_.notify(pubsub::kNodeCreated, event);
+            answer(std::move(*reply));
+        });
+}
+
+void PubsubService::subscribe(const Request& r) {
+    std::string node_name(r.action.attr("node"));
+    if (node_name.empty()) {
+        return fail(r.stanza, errors::bad_request("nodeid-required"));
+    }
+    PubsubError error;
+    auto jid = action_jid(r.action, error);
+    if (!jid) {
+        return fail(r.stanza, error);
+    }
+    if (jid->bare().str() != r.bare) {
+        return fail(r.stanza, errors::bad_request("invalid-jid"));
+    }
+    NodeState* node = find_node(node_name);
+    if (node == nullptr) {
+        return fail(r.stanza, errors::item_not_found());
+    }
+    auto answer_with = [&](const Subscription& s) {
+        Stanza reply = iq_result(r.stanza);
+        Element sub = reply.add_child("pubsub", kPubsubNs).add_child("subscription", kPubsubNs);
+        sub.set_attr("node", node_name).set_attr("jid", s.jid);
+        sub.set_attr("subscription", subscription_state_name(s.state));
+        return reply;
+    };
+    if (const Subscription* existing = node->find_subscription(jid->full())) {
+        return answer(answer_with(*existing)); // subscribing twice changes nothing
+    }
+    ReadVerdict verdict = access_.read_verdict(*node, *jid);
+    SubscriptionState state = SubscriptionState::kSubscribed;
+    if (verdict == ReadVerdict::kNotSubscribed) {
+        state = SubscriptionState::kPending; // authorize: an owner decides
+    } else if (verdict != ReadVerdict::kAllowed) {
+        return fail(r.stanza, Access::read_error(verdict));
+    }
+    Subscription subscription{jid->full(), jid->bare().str(), new_id(), state};
+    auto reply = std::make_shared<Stanza>(answer_with(subscription));
+    commit(
+        r.stanza,
+        [this, node_name, subscription](storage::Database&) {
+            store_.set_subscription(node_name, subscription);
+            find_node(node_name)->subscriptions.push_back(subscription);
+        },
+        [this, node_name, subscription, reply] {
+            answer(std::move(*reply));
+            NodeState* node = find_node(node_name);
+            if (node != nullptr && subscription.state == SubscriptionState::kPending) {
+                request_authorization(*node, subscription);
+            }
+        });
+}
+
+void PubsubService::unsubscribe(const Request& r) {
+    std::string node_name(r.action.attr("node"));
+    if (node_name.empty()) {
+        return fail(r.stanza, errors::bad_request("nodeid-required"));
+    }
+    PubsubError error;
+    auto jid = action_jid(r.action, error);
+    if (!jid) {
+        return fail(r.stanza, error);
+    }
+    NodeState* node = find_node(node_name);
+    if (node == nullptr) {
+        return fail(r.stanza, errors::item_not_found());
+    }
+    if (jid->bare().str() != r.bare && !access_.is_owner(*node, r.bare)) {
+        return fail(r.stanza, errors::forbidden());
+    }
+    const Subscription* subscription = node->find_subscription(jid->full());
+    if (subscription == nullptr) {
+        return fail(r.stanza, errors::unexpected_request("not-subscribed"));
+    }
+    std::string_view subid = r.action.attr("subid");
+    if (!subid.empty() && subid != subscription->subid) {
+        return fail(r.stanza, errors::not_acceptable("invalid-subid"));
+    }
+    std::string target = subscription->jid;
+    commit(
+        r.stanza,
+        [this, node_name, target](storage::Database&) {
+            store_.delete_subscription(node_name, target);
+            std::erase_if(find_node(node_name)->subscriptions,
+                          [&](const Subscription& s) { return s.jid == target; });
+        },
+        [this, reply = std::make_shared<Stanza>(iq_result(r.stanza))] {
+            answer(std::move(*reply));
+        });
+}
+
+void PubsubService::items(const Request& r) {
+    std::string node_name(r.action.attr("node"));
+    if (node_name.empty()) {
+        return fail(r.stanza, errors::bad_request("nodeid-required"));
+    }
+    NodeState* node = find_node(node_name);
+    if (node == nullptr) {
+        return fail(r.stanza, errors::item_not_found());
+    }
+    ReadVerdict verdict = access_.read_verdict(*node, r.from);
+    if (verdict != ReadVerdict::kAllowed) {
+        return fail(r.stanza, Access::read_error(verdict));
+    }
+    std::vector<Item> found;
+    std::vector<Element> wanted = r.action.children("item", kPubsubNs);
+    if (!wanted.empty()) {
+        for (Element w : wanted) {
+            if (auto item = store_.item(node_name, w.attr("id"))) {
+                found.push_back(std::move(*item));
+            }
+        }
+    } else {
+        std::size_t max = 0;
+        std::string_view text = r.action.attr("max_items");
+        if (!text.empty()) {
+            auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), max);
+            if (ec != std::errc() || end != text.data() + text.size()) {
+                return fail(r.stanza, errors::bad_request());
+            }
+            if (max == 0) {
+                max = 1; // "0 items" would mean all to the store; ask for at least one
+            }
+        }
+        found = store_.recent_items(node_name, max);
+    }
+    Stanza reply = iq_result(r.stanza);
+    Element list = reply.add_child("pubsub", kPubsubNs).add_child("items", kPubsubNs);
+    list.set_attr("node", node_name);
+    for (const Item& item : found) {
+        add_item_element(list, kPubsubNs, item, true);
+    }
+    answer(std::move(reply));
+}
+
+void PubsubService::own_subscriptions(const Request& r) {
+    std::string_view only = r.action.attr("node");
+    if (!only.empty() && find_node(only) == nullptr) {
+        return fail(r.stanza, errors::item_not_found());
+    }
+    Stanza reply = iq_result(r.stanza);
+    Element list = reply.add_child("pubsub", kPubsubNs).add_child("subscriptions", kPubsubNs);
+    if (!only.empty()) {
+        list.set_attr("node", only);
+    }
+    for (const auto& [name, node] : nodes_) {
+        if (!only.empty() && name != only) {
+            continue;
+        }
+        for (const Subscription& s : node.subscriptions) {
+            if (s.bare == r.bare) {
+                Element e = list.add_child("subscription", kPubsubNs);
+                e.set_attr("node", name).set_attr("jid", s.jid);
+                e.set_attr("subscription", subscription_state_name(s.state));
+            }
+        }
+    }
+    answer(std::move(reply));
+}
+
+void PubsubService::own_affiliations(const Request& r) {
+    std::string_view only = r.action.attr("node");
+    if (!only.empty() && find_node(only) == nullptr) {
+        return fail(r.stanza, errors::item_not_found());
+    }
+    Stanza reply = iq_result(r.stanza);
+    Element list = reply.add_child("pubsub", kPubsubNs).add_child("affiliations", kPubsubNs);
+    if (!only.empty()) {
+        list.set_attr("node", only);
+    }
+    for (const auto& [name, node] : nodes_) {
+        if (!only.empty() && name != only) {
+            continue;
+        }
+        auto it = node.affiliations.find(r.bare);
+        if (it != node.affiliations.end()) {
+            list.add_child("affiliation", kPubsubNs)
+                .set_attr("node", name)
+                .set_attr("affiliation", pubsub::affiliation_name(it->second));
+        }
+    }
+    answer(std::move(reply));
+}
+
+} // namespace cadenza::pubsub_module
