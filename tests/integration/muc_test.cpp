@@ -159,7 +159,7 @@ protected:
     }
 
     void TearDown() override {
-        if (HasFailure() && server_) {
+        if ((HasFailure() || getenv("MUC_SHOW_LOG")) && server_) {
             std::string log = server_->log();
             constexpr std::size_t kTail = 20000;
             std::cerr << "--- server log (tail) ---\n"
