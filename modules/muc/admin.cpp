@@ -115,15 +115,16 @@ HookResult MucHost::admin_set(StanzaEvent& event, Room& room, Occupant* actor) {
             auto role = parse_role(item.attr("role"));
             Occupant* target = room.find_nick(item.attr("nick"));
             if (!role || item.attr("nick").empty()) {
-                refusal = Refusal{"modify", stanza_error::kBadRequest, "A role change needs a nick"};
+                refusal =
+                    Refusal{"modify", stanza_error::kBadRequest, "A role change needs a nick"};
             } else if (target == nullptr) {
                 refusal = Refusal{"cancel", stanza_error::kItemNotFound, "No such occupant"};
             } else if (actor_role != Role::kModerator) {
                 refusal = Refusal{"auth", stanza_error::kForbidden, "Only moderators may do that"};
             } else {
                 Affiliation target_affiliation = effective_affiliation(room, target->real_jid);
-                bool privileged = affiliation_rank(target_affiliation) >=
-                                  affiliation_rank(Affiliation::kAdmin);
+                bool privileged =
+                    affiliation_rank(target_affiliation) >= affiliation_rank(Affiliation::kAdmin);
                 if (*role == Role::kModerator &&
                     affiliation_rank(actor_affiliation) < affiliation_rank(Affiliation::kAdmin)) {
                     refusal = Refusal{"auth", stanza_error::kForbidden,
@@ -162,7 +163,8 @@ HookResult MucHost::admin_set(StanzaEvent& event, Room& room, Occupant* actor) {
                         std::count_if(tentative.begin(), tentative.end(), [](const auto& e) {
                             return e.second == Affiliation::kOwner;
                         }));
-                    if (current == Affiliation::kOwner && *a != Affiliation::kOwner && owners <= 1) {
+                    if (current == Affiliation::kOwner && *a != Affiliation::kOwner &&
+                        owners <= 1) {
                         refusal = Refusal{"cancel", stanza_error::kConflict,
                                           "The room must keep an owner"};
                     }

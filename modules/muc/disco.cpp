@@ -31,11 +31,11 @@ HookResult MucHost::on_room_disco_info(StanzaEvent& event) {
     identity.set_attr("name", c.name.empty() ? room->name() : c.name);
     for (std::string_view feature : std::initializer_list<std::string_view>{
              kMucNs, kDiscoInfoNs, kStanzaIdNs, c.is_public ? "muc_public" : "muc_hidden",
-          c.members_only ? "muc_membersonly" : "muc_open",
-          c.password_protected ? "muc_passwordprotected" : "muc_unsecured",
-          c.moderated ? "muc_moderated" : "muc_unmoderated",
-          c.persistent ? "muc_persistent" : "muc_temporary",
-          c.non_anonymous ? "muc_nonanonymous" : "muc_semianonymous"}) {
+             c.members_only ? "muc_membersonly" : "muc_open",
+             c.password_protected ? "muc_passwordprotected" : "muc_unsecured",
+             c.moderated ? "muc_moderated" : "muc_unmoderated",
+             c.persistent ? "muc_persistent" : "muc_temporary",
+             c.non_anonymous ? "muc_nonanonymous" : "muc_semianonymous"}) {
         query.add_child("feature", kDiscoInfoNs).set_attr("var", feature);
     }
     // §6.4: extended room information.

@@ -46,8 +46,7 @@ HistoryRequest parse_history_request(Element history) {
 }
 
 std::vector<const HistoryMessage*> select_history(const std::deque<HistoryMessage>& history,
-                                                  const HistoryRequest& request,
-                                                  std::int64_t now) {
+                                                  const HistoryRequest& request, std::int64_t now) {
     std::vector<const HistoryMessage*> out;
     std::int64_t chars = 0;
     // Newest first, so that the limits keep the most recent messages.
@@ -113,8 +112,7 @@ std::optional<std::int64_t> parse_datetime(std::string_view text) {
     } else {
         return std::nullopt;
     }
-    if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 ||
-        second > 60) {
+    if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 60) {
         return std::nullopt;
     }
     tm.tm_year = year - 1900;

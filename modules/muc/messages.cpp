@@ -21,9 +21,9 @@ std::string_view error_condition(const Stanza& stanza) {
 // Conditions saying that the occupant's session is gone, not that one message was refused
 // (the list Prosody kicks on).
 bool means_gone(std::string_view condition) {
-    for (std::string_view gone : {"gone", "item-not-found", "recipient-unavailable", "redirect",
-                                  "remote-server-not-found", "remote-server-timeout",
-                                  "service-unavailable"}) {
+    for (std::string_view gone :
+         {"gone", "item-not-found", "recipient-unavailable", "redirect", "remote-server-not-found",
+          "remote-server-timeout", "service-unavailable"}) {
         if (condition == gone) {
             return true;
         }
@@ -152,9 +152,8 @@ void MucHost::store_and_broadcast(Room& room, Stanza message, const std::string&
             // Trimming the archive now and then keeps it bounded without a delete per message.
             if (++r->stored_since_trim >= 64) {
                 r->stored_since_trim = 0;
-                self->store_.trim_history(
-                    name, std::max(self->options_.archive_messages,
-                                   self->options_.max_history_messages));
+                self->store_.trim_history(name, std::max(self->options_.archive_messages,
+                                                         self->options_.max_history_messages));
             }
         }
         for (const Occupant& occupant : r->occupants()) {
@@ -187,24 +186,24 @@ void MucHost::change_subject(StanzaEvent& event, Room& room, Occupant& sender) {
     }
     // After the commit, so that it cannot overtake a message sent just before it.
     std::weak_ptr<MucHost> weak = weak_from_this();
-    store_.after_commit([weak, name = room.name(), instance = room.instance(), subject,
-                         nick = sender.nick](bool) {
-        auto self = weak.lock();
-        Room* r = self ? self->find_room(name) : nullptr;
-        if (r == nullptr || r->instance() != instance) {
-            return;
-        }
-        for (const Occupant& occupant : r->occupants()) {
-            Stanza message = Stanza::make("message", xmlns::kClient);
-            message.set_attr("type", "groupchat");
-            message.set_attr("from", self->occupant_jid(*r, nick));
-            message.set_attr("to", occupant.real_jid.full());
-            message.add_child("subject", xmlns::kClient).set_text(subject);
-            self->send(std::move(message));
-        }
-        SubjectChanged changed{name, nick, subject};
-        self->module_.notify(kSubjectChanged, changed);
-    });
+    store_.after_commit(
+        [weak, name = room.name(), instance = room.instance(), subject, nick = sender.nick](bool) {
+            auto self = weak.lock();
+            Room* r = self ? self->find_room(name) : nullptr;
+            if (r == nullptr || r->instance() != instance) {
+                return;
+            }
+            for (const Occupant& occupant : r->occupants()) {
+                Stanza message = Stanza::make("message", xmlns::kClient);
+                message.set_attr("type", "groupchat");
+                message.set_attr("from", self->occupant_jid(*r, nick));
+                message.set_attr("to", occupant.real_jid.full());
+                message.add_child("subject", xmlns::kClient).set_text(subject);
+                self->send(std::move(message));
+            }
+            SubjectChanged changed{name, nick, subject};
+            self->module_.notify(kSubjectChanged, changed);
+        });
 }
 
 void MucHost::send_subject(const Room& room, const Jid& to) {
@@ -212,7 +211,7 @@ void MucHost::send_subject(const Room& room, const Jid& to) {
     Stanza message = Stanza::make("message", xmlns::kClient);
     message.set_attr("type", "groupchat");
     message.set_attr("from", room.subject_nick().empty() ? room_jid(room)
-                                                          : occupant_jid(room, room.subject_nick()));
+                                                         : occupant_jid(room, room.subject_nick()));
     message.set_attr("to", to.full());
     message.add_child("subject", xmlns::kClient).set_text(room.subject());
     send(std::move(message));

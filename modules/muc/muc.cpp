@@ -13,9 +13,8 @@ namespace cadenza::muc {
 void MucHost::install_hooks() {
     std::shared_ptr<MucHost> self = shared_from_this();
     auto on = [&](std::string_view event, HookResult (MucHost::*handler)(StanzaEvent&)) {
-        module_.hook<StanzaEvent>(event, [self, handler](StanzaEvent& e) {
-            return ((*self).*handler)(e);
-        });
+        module_.hook<StanzaEvent>(
+            event, [self, handler](StanzaEvent& e) { return ((*self).*handler)(e); });
     };
     on("presence/full", &MucHost::on_presence);
     on("presence/bare", &MucHost::on_presence);

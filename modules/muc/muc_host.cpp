@@ -48,9 +48,8 @@ Affiliation MucHost::affiliation(std::string_view room, const Jid& jid) {
     return r == nullptr ? Affiliation::kNone : effective_affiliation(*r, jid);
 }
 
-std::vector<HistoryMessage> MucHost::history_after(std::string_view room,
-                                                   std::string_view after_stanza_id,
-                                                   std::size_t limit) {
+std::vector<HistoryMessage>
+MucHost::history_after(std::string_view room, std::string_view after_stanza_id, std::size_t limit) {
     Room* r = find_room(room);
     if (r == nullptr) {
         return {};

@@ -34,14 +34,14 @@ enum class RoomCreation { kAnyone, kAdmins, kLocalUsers };
 
 // Options read in load (see modules/muc/README.md).
 struct MucOptions {
-    bool room_locking = true;                 // muc_room_locking
-    std::chrono::seconds lock_timeout{300};   // muc_room_lock_timeout
+    bool room_locking = true;               // muc_room_locking
+    std::chrono::seconds lock_timeout{300}; // muc_room_lock_timeout
     RoomCreation creation = RoomCreation::kAnyone;
-    std::set<Jid> admins;                     // admins (bare JIDs)
-    std::int64_t max_history_messages = 20;   // max_history_messages
-    std::int64_t archive_messages = 1000;     // muc_archive_messages: kept per room
-    RoomConfig defaults;                      // muc_room_default_*
-    std::string service_name = "Chatrooms";   // name
+    std::set<Jid> admins;                   // admins (bare JIDs)
+    std::int64_t max_history_messages = 20; // max_history_messages
+    std::int64_t archive_messages = 1000;   // muc_archive_messages: kept per room
+    RoomConfig defaults;                    // muc_room_default_*
+    std::string service_name = "Chatrooms"; // name
 };
 
 // Status codes of XEP-0045 §15.2 used here.

@@ -84,9 +84,12 @@ HookResult MucHost::on_presence(StanzaEvent& event) {
 bool MucHost::may_create(const Jid& from) const {
     bool admin = options_.admins.contains(from.bare());
     switch (options_.creation) {
-    case RoomCreation::kAnyone: return true;
-    case RoomCreation::kAdmins: return admin;
-    case RoomCreation::kLocalUsers: return admin || module_.accounts().is_local_domain(from.domain());
+    case RoomCreation::kAnyone:
+        return true;
+    case RoomCreation::kAdmins:
+        return admin;
+    case RoomCreation::kLocalUsers:
+        return admin || module_.accounts().is_local_domain(from.domain());
     }
     return false;
 }
@@ -262,8 +265,8 @@ void MucHost::remove_occupant(Room& room, const std::string& nick_ref, const Rem
     module_.notify(kOccupantLeft, left);
 }
 
-Stanza MucHost::occupant_presence(const Room& room, const Occupant& subject,
-                                  const Occupant& viewer, const std::vector<int>& codes) const {
+Stanza MucHost::occupant_presence(const Room& room, const Occupant& subject, const Occupant& viewer,
+                                  const std::vector<int>& codes) const {
     Stanza presence = subject.presence.empty() ? Stanza() : Stanza::parse(subject.presence);
     if (!presence) {
         presence = Stanza::make("presence", xmlns::kClient);

@@ -34,6 +34,7 @@ HookResult MucHost::on_owner(StanzaEvent& event) {
     std::string_view type = form.attr("type");
     if (type == "submit") {
         submit_config(event, *room, form);
+        dispose_if_empty(*room); // an empty room made temporary goes at once
     } else if (type == "cancel") {
         // §10.1.3: cancelling the initial configuration of a locked room destroys it.
         if (room->locked()) {
@@ -58,8 +59,8 @@ void MucHost::submit_config(StanzaEvent& event, Room& room, Element form) {
     bool was_locked = room.locked();
     room.config() = next;
     room.set_locked(false);
-    auto keep = static_cast<std::size_t>(
-        std::min(next.history_length, options_.max_history_messages));
+    auto keep =
+        static_cast<std::size_t>(std::min(next.history_length, options_.max_history_messages));
     while (room.history().size() > keep) {
         room.history().pop_front();
     }
@@ -68,9 +69,9 @@ void MucHost::submit_config(StanzaEvent& event, Room& room, Element form) {
     std::weak_ptr<MucHost> weak = weak_from_this();
     auto answer = [weak, request](bool committed) {
         if (auto self = weak.lock()) {
-            self->send(committed ? iq_result(*request)
-                                 : make_error_reply(*request, "wait",
-                                                    stanza_error::kInternalServerError));
+            self->send(
+                committed ? iq_result(*request)
+                          : make_error_reply(*request, "wait", stanza_error::kInternalServerError));
         }
     };
     if (next.persistent || before.persistent) {

@@ -6,10 +6,14 @@ namespace cadenza::muc {
 
 std::string_view role_name(Role role) {
     switch (role) {
-    case Role::kModerator: return "moderator";
-    case Role::kParticipant: return "participant";
-    case Role::kVisitor: return "visitor";
-    case Role::kNone: return "none";
+    case Role::kModerator:
+        return "moderator";
+    case Role::kParticipant:
+        return "participant";
+    case Role::kVisitor:
+        return "visitor";
+    case Role::kNone:
+        return "none";
     }
     return "none";
 }
@@ -35,11 +39,16 @@ std::optional<Affiliation> parse_affiliation(std::string_view name) {
 
 int affiliation_rank(Affiliation a) {
     switch (a) {
-    case Affiliation::kOwner: return 4;
-    case Affiliation::kAdmin: return 3;
-    case Affiliation::kMember: return 2;
-    case Affiliation::kNone: return 1;
-    case Affiliation::kOutcast: return 0;
+    case Affiliation::kOwner:
+        return 4;
+    case Affiliation::kAdmin:
+        return 3;
+    case Affiliation::kMember:
+        return 2;
+    case Affiliation::kNone:
+        return 1;
+    case Affiliation::kOutcast:
+        return 0;
     }
     return 1;
 }
@@ -58,18 +67,22 @@ void Room::set_affiliation(const Jid& bare, Affiliation a) {
 }
 
 std::size_t Room::owner_count() const {
-    return static_cast<std::size_t>(std::count_if(
-        affiliations_.begin(), affiliations_.end(),
-        [](const auto& entry) { return entry.second == Affiliation::kOwner; }));
+    return static_cast<std::size_t>(
+        std::count_if(affiliations_.begin(), affiliations_.end(),
+                      [](const auto& entry) { return entry.second == Affiliation::kOwner; }));
 }
 
 Role Room::default_role(Affiliation a) const {
     switch (a) {
     case Affiliation::kOwner:
-    case Affiliation::kAdmin: return Role::kModerator;
-    case Affiliation::kMember: return Role::kParticipant;
-    case Affiliation::kNone: return config_.moderated ? Role::kVisitor : Role::kParticipant;
-    case Affiliation::kOutcast: return Role::kNone;
+    case Affiliation::kAdmin:
+        return Role::kModerator;
+    case Affiliation::kMember:
+        return Role::kParticipant;
+    case Affiliation::kNone:
+        return config_.moderated ? Role::kVisitor : Role::kParticipant;
+    case Affiliation::kOutcast:
+        return Role::kNone;
     }
     return Role::kNone;
 }

@@ -47,7 +47,9 @@ std::optional<bool> parse_bool(std::string_view text) {
     return std::nullopt;
 }
 
-std::string first_value(Element field) { return field.child_text("value", kDataNs); }
+std::string first_value(Element field) {
+    return field.child_text("value", kDataNs);
+}
 
 } // namespace
 
@@ -69,9 +71,9 @@ void add_config_form(Element parent, const RoomConfig& config, std::int64_t max_
     Element whois = add_field(form, "muc#roomconfig_whois", "list-single",
                               "Who may see occupants' real addresses");
     add_value(whois, config.non_anonymous ? "anyone" : "moderators");
-    for (auto [value, label] : {std::pair<std::string_view, std::string_view>{"moderators",
-                                                                              "Moderators only"},
-                                {"anyone", "Anyone"}}) {
+    for (auto [value, label] :
+         {std::pair<std::string_view, std::string_view>{"moderators", "Moderators only"},
+          {"anyone", "Anyone"}}) {
         Element option = whois.add_child("option", kDataNs);
         option.set_attr("label", label);
         add_value(option, value);

@@ -61,7 +61,9 @@ constexpr std::string_view kMessageColumns = "sequence, stanza_id, nick, body, s
 
 RoomStore::RoomStore(storage::Database& db, std::string host) : db_(db), host_(std::move(host)) {}
 
-void RoomStore::migrate() { db_.migrate("muc", {kSchemaV1}); }
+void RoomStore::migrate() {
+    db_.migrate("muc", {kSchemaV1});
+}
 
 std::vector<StoredRoom> RoomStore::load_rooms() {
     // History of rooms that are not stored belonged to temporary rooms of an earlier run.
@@ -139,8 +141,7 @@ std::int64_t RoomStore::last_sequence(std::string_view room) {
 
 std::vector<HistoryMessage> RoomStore::history_after(std::string_view room,
                                                      std::string_view after_id,
-                                                     std::int64_t max_sequence,
-                                                     std::size_t limit) {
+                                                     std::int64_t max_sequence, std::size_t limit) {
     std::int64_t after = 0;
     if (!after_id.empty()) {
         auto& find = db_.prepare(
@@ -218,8 +219,7 @@ void RoomStore::save_subject(std::string_view room, std::string_view subject,
 }
 
 void RoomStore::save_affiliation(std::string_view room, const Jid& bare, Affiliation a) {
-    db_.write([host = host_, room = std::string(room), jid = bare.str(),
-               a](storage::Database& db) {
+    db_.write([host = host_, room = std::string(room), jid = bare.str(), a](storage::Database& db) {
         if (a == Affiliation::kNone) {
             db.prepare("DELETE FROM muc_affiliations WHERE host = ? AND room = ? AND jid = ?")
                 .bind(1, host)
@@ -240,7 +240,10 @@ void RoomStore::save_affiliation(std::string_view room, const Jid& bare, Affilia
 
 void RoomStore::forget_room(std::string_view room) {
     db_.write([host = host_, room = std::string(room)](storage::Database& db) {
-        db.prepare("DELETE FROM muc_rooms WHERE host = ? AND room = ?").bind(1, host).bind(2, room).run();
+        db.prepare("DELETE FROM muc_rooms WHERE host = ? AND room = ?")
+            .bind(1, host)
+            .bind(2, room)
+            .run();
         db.prepare("DELETE FROM muc_affiliations WHERE host = ? AND room = ?")
             .bind(1, host)
             .bind(2, room)

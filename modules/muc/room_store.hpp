@@ -56,8 +56,7 @@ public:
     // Deletes everything of the room, history included.
     void delete_room(std::string_view room);
     // Stores a message; the work sets message->sequence before `done` runs.
-    void append_history(std::string_view room, std::shared_ptr<HistoryMessage> message,
-                        Done done);
+    void append_history(std::string_view room, std::shared_ptr<HistoryMessage> message, Done done);
     // Runs `done` after the commit of what was written before it (keeps stanzas that need
     // no storage in order with those that do).
     void after_commit(Done done);

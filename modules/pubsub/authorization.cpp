@@ -59,7 +59,7 @@ bool PubsubService::handle_authorization(const Stanza& message) {
     commit(
         message,
         [this, name, decided](storage::Database&) {
-            NodeState& n = *find_node(name);
+            NodeState& n = node_to_change(name);
             std::erase_if(n.subscriptions,
                           [&](const Subscription& s) { return s.jid == decided.jid; });
             if (decided.state == SubscriptionState::kNone) {

@@ -5,6 +5,7 @@
 
 #include <cadenza/services/pubsub.hpp>
 
+#include <cstddef>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -13,6 +14,9 @@
 #include <vector>
 
 namespace cadenza::pubsub_module {
+
+// Node names and item ids are bounded like JID parts.
+inline constexpr std::size_t kMaxNameBytes = 1023;
 
 using pubsub::AccessModel;
 using pubsub::Affiliation;

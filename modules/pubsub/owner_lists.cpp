@@ -64,7 +64,7 @@ void PubsubService::set_subscriptions(const Request& r) {
     commit(
         r.stanza,
         [this, name, changes](storage::Database&) {
-            NodeState& n = *find_node(name);
+            NodeState& n = node_to_change(name);
             for (const Subscription& change : changes) {
                 std::erase_if(n.subscriptions,
                               [&](const Subscription& s) { return s.jid == change.jid; });
@@ -161,7 +161,7 @@ void PubsubService::set_affiliations(const Request& r) {
     commit(
         r.stanza,
         [this, name, changes](storage::Database&) {
-            NodeState& n = *find_node(name);
+            NodeState& n = node_to_change(name);
             for (const auto& [jid, affiliation] : changes) {
                 store_.set_affiliation(name, jid, affiliation);
                 if (affiliation == Affiliation::kNone) {

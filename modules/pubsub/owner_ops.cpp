@@ -60,7 +60,7 @@ void PubsubService::set_configure(const Request& r) {
         [this, name, config](storage::Database&) {
             store_.update_config(name, config);
             store_.trim(name, config.max_items);
-            find_node(name)->config = config;
+            node_to_change(name).config = config;
         },
         [this, name, config, reply = std::make_shared<Stanza>(iq_result(r.stanza))] {
             pubsub::NodeConfigured event{name, config};

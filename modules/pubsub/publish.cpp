@@ -6,12 +6,6 @@
 #include <ctime>
 
 namespace cadenza::pubsub_module {
-namespace {
-
-constexpr std::size_t kMaxItemIdBytes = 1024;
-
-} // namespace
-
 void PubsubService::publish(const Request& r) {
     std::string node_name(r.action.attr("node"));
     if (node_name.empty()) {
@@ -40,6 +34,9 @@ void PubsubService::publish(const Request& r) {
         }
         if (!access_.may_create(r.from)) {
             return fail(r.stanza, errors::forbidden());
+        }
+        if (node_name.size() > kMaxNameBytes) {
+            return fail(r.stanza, errors::not_acceptable({}, "node name too long"));
         }
         created = new_node(node_name, r.bare);
         // The publish-options become the new node's configuration.
@@ -79,7 +76,7 @@ void PubsubService::publish(const Request& r) {
 
     Item item;
     item.id = item_element ? std::string(item_element.attr("id")) : std::string();
-    if (item.id.size() > kMaxItemIdBytes) {
+    if (item.id.size() > kMaxNameBytes) {
         return fail(r.stanza, errors::not_acceptable({}, "item id too long"));
     }
     if (item.id.empty()) {
@@ -101,19 +98,21 @@ void PubsubService::publish(const Request& r) {
 
     auto shared_item = std::make_shared<Item>(std::move(item));
     std::int64_t keep = config.max_items;
+    bool was_created = created.has_value();
+    auto fresh = was_created ? std::make_shared<NodeState>(std::move(*created)) : nullptr;
     commit(
         r.stanza,
-        [this, node_name, shared_item, keep, &created](storage::Database&) {
-            if (created) {
-                store_.insert_node(*created);
+        [this, node_name, shared_item, keep, fresh](storage::Database&) {
+            if (fresh) {
+                store_.insert_node(*fresh);
             }
             shared_item->sequence = store_.store_item(node_name, *shared_item);
             store_.trim(node_name, keep);
-            if (created) {
-                nodes_.emplace(node_name, std::move(*created));
+            if (fresh) {
+                nodes_.emplace(node_name, *fresh);
             }
         },
-        [this, node_name, shared_item, was_created = created.has_value(),
+        [this, node_name, shared_item, was_created,
          reply = std::make_shared<Stanza>(std::move(reply))] {
             if (was_created) {
                 pubsub::NodeEvent event{node_name};

@@ -1,6 +1,7 @@
 #include "service.hpp"
 
 #include <cstdio>
+#include <stdexcept>
 #include <ctime>
 
 namespace cadenza::pubsub_module {
@@ -81,13 +82,16 @@ HookResult PubsubService::on_pubsub_iq(StanzaEvent& event) {
     Element pubsub = stanza.root().first_child();
     bool owner_ns = pubsub.ns() == kOwnerNs;
     bool set = stanza.attr("type") == "set";
-    // The operation is the first child that is not an options form.
-    Element action;
-    for (Element child : pubsub.children()) {
-        std::string_view name = child.name();
-        if (name != "configure" && name != "publish-options" && name != "options") {
-            action = child;
-            break;
+    // The operation is the first child; in the user namespace it may come with a
+    // configuration form (<configure/>, <publish-options/>, <options/>), which is not it.
+    Element action = pubsub.first_child();
+    if (!owner_ns) {
+        for (Element child : pubsub.children()) {
+            std::string_view name = child.name();
+            if (name != "configure" && name != "publish-options" && name != "options") {
+                action = child;
+                break;
+            }
         }
     }
     Request r{stanza, *from, from->bare().str(), pubsub, action};
@@ -173,6 +177,14 @@ void PubsubService::fail(const Stanza& request, const PubsubError& error) {
 NodeState* PubsubService::find_node(std::string_view name) {
     auto it = nodes_.find(name);
     return it == nodes_.end() ? nullptr : &it->second;
+}
+
+NodeState& PubsubService::node_to_change(std::string_view name) {
+    NodeState* node = find_node(name);
+    if (node == nullptr) {
+        throw std::logic_error("pubsub node '" + std::string(name) + "' vanished during a write");
+    }
+    return *node;
 }
 
 NodeState PubsubService::new_node(std::string name, const std::string& creator) const {

@@ -118,6 +118,8 @@ private:
     void answer(Stanza reply) { module_.send(std::move(reply)); }
     void fail(const Stanza& request, const PubsubError& error);
     NodeState* find_node(std::string_view name);
+    // The node a write's work changes; throws (rolling the write back) if it is gone.
+    NodeState& node_to_change(std::string_view name);
     // A fresh node owned by `creator` with the default configuration.
     NodeState new_node(std::string name, const std::string& creator) const;
     // A random UUID-like string: generated item ids, instant node names, subids.

@@ -8,8 +8,6 @@
 namespace cadenza::pubsub_module {
 namespace {
 
-constexpr std::size_t kMaxNodeNameBytes = 1023;
-
 // The JID named by the action's 'jid' attribute, or the error to answer.
 std::optional<Jid> action_jid(Element action, PubsubError& error) {
     std::string_view text = action.attr("jid");
@@ -31,7 +29,7 @@ void PubsubService::create(const Request& r) {
     if (!access_.may_create(r.from)) {
         return fail(r.stanza, errors::forbidden());
     }
-    if (name.size() > kMaxNodeNameBytes) {
+    if (name.size() > kMaxNameBytes) {
         return fail(r.stanza, errors::not_acceptable({}, "node name too long"));
     }
     if (!name.empty() && find_node(name) != nullptr) {
@@ -114,7 +112,7 @@ void PubsubService::subscribe(const Request& r) {
         r.stanza,
         [this, node_name, subscription](storage::Database&) {
             store_.set_subscription(node_name, subscription);
-            find_node(node_name)->subscriptions.push_back(subscription);
+            node_to_change(node_name).subscriptions.push_back(subscription);
         },
         [this, node_name, subscription, reply] {
             answer(std::move(*reply));
@@ -155,7 +153,7 @@ void PubsubService::unsubscribe(const Request& r) {
         r.stanza,
         [this, node_name, target](storage::Database&) {
             store_.delete_subscription(node_name, target);
-            std::erase_if(find_node(node_name)->subscriptions,
+            std::erase_if(node_to_change(node_name).subscriptions,
                           [&](const Subscription& s) { return s.jid == target; });
         },
         [this, reply = std::make_shared<Stanza>(iq_result(r.stanza))] {

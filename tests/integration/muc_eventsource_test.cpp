@@ -161,7 +161,7 @@ TEST_F(MucEventsourceTest, DestroyingTheRoomEndsItsStreams) {
     ASSERT_EQ(r.attr("type"), "result") << r.serialize();
     ASSERT_TRUE(read_events(s, 1));
     EXPECT_EQ(s.parser.events()[0].type, "destroy");
-    EXPECT_TRUE(s.client->wait_closed(5s));
+    EXPECT_TRUE(stream_ends(s));
     EXPECT_EQ(open_room("/eventsource/doomed").head.status, 404);
 }
 

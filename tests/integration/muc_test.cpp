@@ -27,13 +27,19 @@ constexpr std::string_view kSidNs = "urn:xmpp:sid:0";
 constexpr std::string_view kDelayNs = "urn:xmpp:delay";
 const std::string kService = "rooms.localhost";
 
-std::string room_jid(const std::string& room) { return room + "@" + kService; }
+std::string room_jid(const std::string& room) {
+    return room + "@" + kService;
+}
 std::string occupant(const std::string& room, const std::string& nick) {
     return room_jid(room) + "/" + nick;
 }
 
-Element muc_user(const Stanza& s) { return s.child("x", kMucUserNs); }
-Element muc_item(const Stanza& s) { return muc_user(s).child("item", kMucUserNs); }
+Element muc_user(const Stanza& s) {
+    return s.child("x", kMucUserNs);
+}
+Element muc_item(const Stanza& s) {
+    return muc_user(s).child("item", kMucUserNs);
+}
 
 std::set<int> codes(const Stanza& s) {
     std::set<int> out;
@@ -131,8 +137,8 @@ protected:
         config_ = loopback_globals(free_port());
         config_ += "c2s_ports = { " + std::to_string(port_) + " }\n";
         config_ += "c2s_interfaces = { \"127.0.0.1\" }\n";
-        config_ += "ssl = { certificate = \"" + cert_.cert_file + "\", key = \"" +
-                   cert_.key_file + "\" }\n";
+        config_ += "ssl = { certificate = \"" + cert_.cert_file + "\", key = \"" + cert_.key_file +
+                   "\" }\n";
         config_ += globals;
         config_ += "VirtualHost \"localhost\"\n";
         config_ += "Component \"" + kService + "\" \"muc\"\n" + component_options;
@@ -331,16 +337,15 @@ TEST_F(MucTest, DiscoListsPublicRoomsAndRoomFeatures) {
 
     Stanza info = disco(bob, room_jid("lobby"), kDiscoInfoNs);
     std::set<std::string> f = features(info);
-    for (const char* expected : {"http://jabber.org/protocol/muc", "urn:xmpp:sid:0", "muc_public",
-                                 "muc_open", "muc_unsecured", "muc_unmoderated", "muc_temporary",
-                                 "muc_semianonymous"}) {
+    for (const char* expected :
+         {"http://jabber.org/protocol/muc", "urn:xmpp:sid:0", "muc_public", "muc_open",
+          "muc_unsecured", "muc_unmoderated", "muc_temporary", "muc_semianonymous"}) {
         EXPECT_TRUE(f.contains(expected)) << expected << "\n" << info.serialize();
     }
     EXPECT_EQ(info.child("query", kDiscoInfoNs).child("identity", kDiscoInfoNs).attr("category"),
               "conference");
     EXPECT_TRUE(features(disco(bob, room_jid("hidden"), kDiscoInfoNs)).contains("muc_hidden"));
-    EXPECT_EQ(error_condition(disco(bob, room_jid("nosuchroom"), kDiscoInfoNs)),
-              "item-not-found");
+    EXPECT_EQ(error_condition(disco(bob, room_jid("nosuchroom"), kDiscoInfoNs)), "item-not-found");
 }
 
 TEST_F(MucTest, NicknamesConflictChangeAndLeave) {
@@ -437,10 +442,19 @@ TEST_F(MucTest, GroupchatCarriesStanzaIdsAndHistoryIsSentOnJoin) {
     }
     EXPECT_TRUE(subject_of("lobby")(carol.wait_for(xmpp_match::named("message"))));
 
-    // maxchars='0': none.
-    enter(dave, "lobby", "Dave", "<history maxchars='0'/>");
-    EXPECT_TRUE(subject_of("lobby")(dave.wait_for(xmpp_match::named("message"))))
-        << dave.trace();
+    // maxchars='0', or a 'since' in the future: none. 'seconds' and 'maxstanzas' together.
+    for (const char* history :
+         {"<history maxchars='0'/>", "<history since='2999-01-01T00:00:00Z'/>",
+          "<history seconds='3600' maxstanzas='1'/>"}) {
+        dave.send("<presence type='unavailable' to='" + occupant("lobby", "Dave") + "'/>");
+        enter(dave, "lobby", "Dave", history);
+        Stanza first = dave.wait_for(xmpp_match::named("message"));
+        if (std::string_view(history).find("seconds") != std::string_view::npos) {
+            EXPECT_EQ(first.child_text("body", first.ns()), "three") << dave.trace();
+            first = dave.wait_for(xmpp_match::named("message"));
+        }
+        EXPECT_TRUE(subject_of("lobby")(first)) << history << "\n" << dave.trace();
+    }
 
     // A live message reaches every occupant with the same id.
     say(bob, "lobby", "four");
@@ -506,7 +520,8 @@ TEST_F(MucTest, PrivateMessagesGoBetweenOccupants) {
     EXPECT_EQ(pm.attr("to"), alice.bound_jid());
     EXPECT_TRUE(pm.child("x", kMucUserNs));
 
-    bob.send("<message type='chat' to='" + occupant("lobby", "Nobody") + "'><body>?</body></message>");
+    bob.send("<message type='chat' to='" + occupant("lobby", "Nobody") +
+             "'><body>?</body></message>");
     EXPECT_EQ(error_condition(bob.wait_for(error_from("message", occupant("lobby", "Nobody")))),
               "item-not-found");
     bob.send("<message type='groupchat' to='" + occupant("lobby", "Alice") +
@@ -544,10 +559,9 @@ TEST_F(MucTest, MembersOnlyRoomAdmitsMembers) {
     Stanza self = enter_ok(bob, "club", "Bob");
     EXPECT_EQ(muc_item(self).attr("affiliation"), "member");
     // Members cannot read or change the lists.
-    EXPECT_EQ(error_condition(admin_get(bob, "club", "<item affiliation='member'/>")),
-              "forbidden");
-    EXPECT_EQ(error_condition(admin_set(bob, "club",
-                                        "<item affiliation='member' jid='carol@localhost'/>")),
+    EXPECT_EQ(error_condition(admin_get(bob, "club", "<item affiliation='member'/>")), "forbidden");
+    EXPECT_EQ(error_condition(
+                  admin_set(bob, "club", "<item affiliation='member' jid='carol@localhost'/>")),
               "forbidden");
 }
 
@@ -577,8 +591,8 @@ TEST_F(MucTest, ModeratorsKickAndAdminsBan) {
     EXPECT_EQ(error_condition(admin_set(bob, "lobby", "<item nick='Alice' role='none'/>")),
               "forbidden");
 
-    Stanza kicked = admin_set(alice, "lobby",
-                              "<item nick='Bob' role='none'><reason>Be nice</reason></item>");
+    Stanza kicked =
+        admin_set(alice, "lobby", "<item nick='Bob' role='none'><reason>Be nice</reason></item>");
     ASSERT_EQ(kicked.attr("type"), "result") << kicked.serialize();
     Stanza bob_gone = bob.wait_for(unavailable_from(occupant("lobby", "Bob")));
     ASSERT_TRUE(bob_gone) << bob.trace();
@@ -611,8 +625,8 @@ TEST_F(MucTest, ModeratorsKickAndAdminsBan) {
     // A kick is not a ban.
     enter_ok(bob, "lobby", "Bob");
     // Nobody removes the last owner.
-    EXPECT_EQ(error_condition(admin_set(alice, "lobby",
-                                        "<item affiliation='member' jid='alice@localhost'/>")),
+    EXPECT_EQ(error_condition(
+                  admin_set(alice, "lobby", "<item affiliation='member' jid='alice@localhost'/>")),
               "conflict");
 }
 
@@ -625,8 +639,7 @@ TEST_F(MucTest, VisitorsNeedVoiceInAModeratedRoom) {
     EXPECT_EQ(muc_item(self).attr("role"), "visitor");
 
     say(bob, "stage", "can I speak?");
-    EXPECT_EQ(error_condition(bob.wait_for(error_from("message", room_jid("stage")))),
-              "forbidden");
+    EXPECT_EQ(error_condition(bob.wait_for(error_from("message", room_jid("stage")))), "forbidden");
 
     ASSERT_EQ(admin_set(alice, "stage", "<item nick='Bob' role='participant'/>").attr("type"),
               "result");
@@ -637,14 +650,12 @@ TEST_F(MucTest, VisitorsNeedVoiceInAModeratedRoom) {
     ASSERT_TRUE(voiced) << bob.trace();
     EXPECT_TRUE(codes(voiced).contains(110));
     say(bob, "stage", "thank you");
-    EXPECT_TRUE(alice.wait_for(body_from(occupant("stage", "Bob"), "thank you")))
-        << alice.trace();
+    EXPECT_TRUE(alice.wait_for(body_from(occupant("stage", "Bob"), "thank you"))) << alice.trace();
 
     ASSERT_EQ(admin_set(alice, "stage", "<item nick='Bob' role='visitor'/>").attr("type"),
               "result");
     say(bob, "stage", "again?");
-    EXPECT_EQ(error_condition(bob.wait_for(error_from("message", room_jid("stage")))),
-              "forbidden");
+    EXPECT_EQ(error_condition(bob.wait_for(error_from("message", room_jid("stage")))), "forbidden");
     Stanza roles = admin_get(alice, "stage", "<item role='visitor'/>");
     std::vector<Element> items = roles.child("query", kMucAdminNs).children("item", kMucAdminNs);
     ASSERT_EQ(items.size(), 1U) << roles.serialize();
@@ -661,9 +672,9 @@ TEST_F(MucTest, ConfigurationFormRoundTrip) {
     ASSERT_EQ(form.attr("type"), "result") << form.serialize();
     auto values = form_values(form);
     EXPECT_EQ(values["FORM_TYPE"], "http://jabber.org/protocol/muc#roomconfig");
-    for (const char* var : {"roomname", "roomdesc", "persistentroom", "publicroom", "membersonly",
-                            "moderatedroom", "passwordprotectedroom", "roomsecret", "whois",
-                            "changesubject", "historylength"}) {
+    for (const char* var :
+         {"roomname", "roomdesc", "persistentroom", "publicroom", "membersonly", "moderatedroom",
+          "passwordprotectedroom", "roomsecret", "whois", "changesubject", "historylength"}) {
         EXPECT_TRUE(values.contains(std::string("muc#roomconfig_") + var)) << var;
     }
     EXPECT_EQ(values["muc#roomconfig_publicroom"], "1");
@@ -674,10 +685,9 @@ TEST_F(MucTest, ConfigurationFormRoundTrip) {
     Stanza submitted = configure(
         alice, "lobby",
         field("roomname", "The Lobby") + field("roomdesc", "Where we meet") +
-            field("persistentroom", "1") + field("publicroom", "0") +
-            field("moderatedroom", "1") + field("passwordprotectedroom", "1") +
-            field("roomsecret", "pw") + field("whois", "anyone") + field("changesubject", "1") +
-            field("historylength", "5"));
+            field("persistentroom", "1") + field("publicroom", "0") + field("moderatedroom", "1") +
+            field("passwordprotectedroom", "1") + field("roomsecret", "pw") +
+            field("whois", "anyone") + field("changesubject", "1") + field("historylength", "5"));
     ASSERT_EQ(submitted.attr("type"), "result") << submitted.serialize();
     values = form_values(owner_iq(alice, "lobby", "get", ""));
     EXPECT_EQ(values["muc#roomconfig_roomname"], "The Lobby");
@@ -727,8 +737,8 @@ TEST_F(MucTest, OwnerDestroysTheRoom) {
     create(alice, "lobby");
     enter_ok(bob, "lobby", "Bob");
 
-    std::string destroy = "<destroy jid='" + room_jid("newlobby") +
-                          "'><reason>Moving</reason></destroy>";
+    std::string destroy =
+        "<destroy jid='" + room_jid("newlobby") + "'><reason>Moving</reason></destroy>";
     EXPECT_EQ(error_condition(owner_iq(bob, "lobby", "set", destroy)), "forbidden");
     Stanza done = owner_iq(alice, "lobby", "set", destroy);
     ASSERT_EQ(done.attr("type"), "result") << done.serialize();
@@ -772,8 +782,7 @@ TEST_F(MucTest, OccupantWhoseMessagesBounceIsRemoved) {
     // A round trip on Bob's stream: the error before it has been handled.
     ASSERT_TRUE(disco(bob, room_jid("lobby"), kDiscoInfoNs));
     say(alice, "lobby", "still there?");
-    EXPECT_TRUE(bob.wait_for(body_from(occupant("lobby", "Alice"), "still there?")))
-        << bob.trace();
+    EXPECT_TRUE(bob.wait_for(body_from(occupant("lobby", "Alice"), "still there?"))) << bob.trace();
 }
 
 TEST_F(MucTest, PersistentRoomSurvivesARestart) {

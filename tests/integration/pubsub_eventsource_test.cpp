@@ -128,7 +128,7 @@ TEST_F(PubsubEventsourceTest, RetractPurgeAndDeleteAreTypedEvents) {
     EXPECT_EQ(events[1].type, "purge");
     EXPECT_EQ(events[1].data, "news");
     EXPECT_EQ(events[2].type, "delete");
-    EXPECT_TRUE(s.client->wait_closed(5s)) << "the stream of a deleted node ends";
+    EXPECT_TRUE(stream_ends(s)) << "the stream of a deleted node ends";
 }
 
 TEST_F(PubsubEventsourceTest, UnknownNodeIs404UntilItIsCreated) {
@@ -210,20 +210,35 @@ TEST_F(PubsubEventsourceTest, ASlowReaderIsClosedAndTheOthersGetEverything) {
     create("firehose");
     HttpClient::Options small;
     small.receive_buffer = 4096;
-    Stream slow = open("/eventsource/firehose", {}, small);
+    Stream slow = open("/eventsource/firehose", {}, small); // never read again
     Stream fast = open("/eventsource/firehose");
-    std::string payload = "<blob xmlns='urn:t'>" + std::string(16 * 1024, 'x') + "</blob>";
+    std::string payload = "<blob xmlns='urn:t'>" + std::string(32 * 1024, 'x') + "</blob>";
+    // 10 MiB in all: more than the kernel's socket buffers can hide from the server. Sent in
+    // batches of 20 publishes in flight, the fast reader draining its stream in between.
+    constexpr int kBatches = 16;
+    constexpr int kBatch = 20;
     int published = 0;
-    while (!slow.client->server_closed() && published < 1500) {
-        publish("firehose", "i" + std::to_string(published), payload);
-        ++published;
-        fast.parser.feed(fast.client->read_some(1ms));
-        if (published % 50 == 0 && slow.client->wait_closed(1ms)) {
-            break;
+    for (int b = 0; b < kBatches; ++b) {
+        for (int i = 0; i < kBatch; ++i) {
+            alice_->send("<iq type='set' to='pubsub.localhost' id='f" + std::to_string(published + i) +
+                         "'><pubsub xmlns='http://jabber.org/protocol/pubsub'><publish "
+                         "node='firehose'><item id='i" + std::to_string(published + i) + "'>" +
+                         payload + "</item></publish></pubsub></iq>");
+        }
+        for (int i = 0; i < kBatch; ++i) {
+            std::string id = "f" + std::to_string(published + i);
+            Stanza r = alice_->wait_for([&](const Stanza& st) { return st.attr("id") == id; }, 20s);
+            ASSERT_EQ(r.attr("type"), "result") << id;
+        }
+        published += kBatch;
+        for (std::string d = fast.client->read_some(20ms); !d.empty();
+             d = fast.client->read_some(20ms)) {
+            fast.parser.feed(d);
         }
     }
-    ASSERT_TRUE(slow.client->wait_closed(10s)) << "published " << published;
-    ASSERT_TRUE(read_events(fast, static_cast<std::size_t>(published), 30s));
+    ASSERT_TRUE(slow.client->wait_closed(10s)) << "the slow stream was not closed";
+    ASSERT_TRUE(read_events(fast, static_cast<std::size_t>(published), 30s))
+        << fast.parser.events().size() << " of " << published;
     for (int i = 0; i < published; ++i) {
         ASSERT_EQ(fast.parser.events()[static_cast<std::size_t>(i)].last_event_id,
                   "i" + std::to_string(i));

@@ -10,7 +10,7 @@
 
 #include <gtest/gtest.h>
 
-#include <csignal>
+#include <cstdio>
 #include <iostream>
 #include <memory>
 #include <string>
@@ -114,6 +114,12 @@ struct Server {
         }
     }
     void start() {
+        // CadenzaServer appends to cadenza.log and waits for "server started" in it: a
+        // restart must not find the previous run's line.
+        if (process) {
+            process.reset();
+            std::rename(dir.file("cadenza.log").c_str(), dir.file("cadenza.previous.log").c_str());
+        }
         process = std::make_unique<CadenzaServer>(dir, config);
         ASSERT_TRUE(process->wait_started()) << process->log();
     }

@@ -96,6 +96,16 @@ protected:
                s.parser.events().size() >= n;
     }
 
+    // The response ends (last chunk, or the server closes the connection).
+    static bool stream_ends(Stream& s, std::chrono::milliseconds timeout = 5s) {
+        return wait_until(
+            [&] {
+                s.parser.feed(s.client->read_some(20ms));
+                return s.client->body_done() || s.client->server_closed();
+            },
+            timeout);
+    }
+
     static std::vector<std::string> ids(const Stream& s) {
         std::vector<std::string> out;
         for (const auto& e : s.parser.events()) {

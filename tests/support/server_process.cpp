@@ -129,7 +129,8 @@ RunResult run_program_with_input(std::vector<std::string> argv, const TempDir& d
 }
 
 CadenzaServer::CadenzaServer(const TempDir& dir, std::string_view config)
-    : config_path_(dir.write("cadenza.cfg.lua", config)) {
+    : config_path_(dir.write("cadenza.cfg.lua", config)),
+      log_offset_(read_file(dir.file("cadenza.log")).size()) {
     process_ = std::make_unique<Process>(
         std::vector<std::string>{env_path("CADENZA_BINARY"), "--config", config_path_},
         dir.file("cadenza.log"));

@@ -87,11 +87,13 @@ public:
     // SIGTERM, then the exit status (nullopt if it did not exit in time).
     std::optional<int> stop(std::chrono::milliseconds timeout = 10s);
     Process& process() { return *process_; }
-    std::string log() const { return process_->output(); }
+    // This run's log (a restarted server appends to the same file).
+    std::string log() const { return process_->output().substr(log_offset_); }
     const std::string& config_path() const { return config_path_; }
 
 private:
     std::string config_path_;
+    std::size_t log_offset_ = 0;
     std::unique_ptr<Process> process_;
 };
 
