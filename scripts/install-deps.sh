@@ -7,6 +7,7 @@ packages=(
   g++ meson ninja-build pkg-config
   libevent-dev libexpat1-dev libpugixml-dev liblua5.4-dev libsqlite3-dev libssl-dev
   libgtest-dev openssl libidn-dev libgsasl-dev libstrophe-dev nlohmann-json3-dev
+  clang libclang-rt-14-dev
 )
 
 # Node.js runs the npm `eventsource` package in one integration test. Keep an existing

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds Cadenza and runs every test suite twice: in a normal build, and in an
-# AddressSanitizer + UndefinedBehaviorSanitizer build (leak detection on).
+# AddressSanitizer + UndefinedBehaviorSanitizer build (leak detection on); then, when clang++ is
+# installed, runs the libFuzzer targets briefly (the fuzz suite, build-fuzz/).
 # Prints one closing line "tests: N passed, N failed".
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -30,8 +31,27 @@ run_suite build || status=1
 echo "== AddressSanitizer + UndefinedBehaviorSanitizer build (build-asan/)"
 run_suite build-asan -Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debug || status=1
 
-# One closing line over both runs, counted from meson's JSON logs.
-python3 - build/meson-logs/testlog.json build-asan/meson-logs/testlog.json <<'PY'
+# ---- fuzzing: every target in tests/fuzz for a bounded time (docs/testing.md) ----
+# A clang build with libFuzzer's coverage instrumentation and ASan + UBSan; only the fuzz
+# suite runs there (the other suites already ran above).
+logs=(build/meson-logs/testlog.json build-asan/meson-logs/testlog.json)
+if command -v clang++ >/dev/null 2>&1; then
+  echo "== fuzz targets (build-fuzz/)"
+  logs+=(build-fuzz/meson-logs/testlog.json)
+  rm -f build-fuzz/meson-logs/testlog.json # a failed build must not count an old run
+  if [ ! -f build-fuzz/build.ninja ]; then
+    CC=clang CXX=clang++ meson setup build-fuzz -Dfuzz=true -Db_lundef=false >/dev/null || status=1
+  fi
+  if [ -f build-fuzz/build.ninja ]; then
+    meson test -C build-fuzz --suite fuzz --num-processes "$jobs" --print-errorlogs || status=1
+  fi
+else
+  echo "== fuzz targets skipped: clang++ is not installed"
+fi
+# ---- end of fuzzing ----
+
+# One closing line over all runs, counted from meson's JSON logs.
+python3 - "${logs[@]}" <<'PY'
 import json, sys
 passed = failed = 0
 for path in sys.argv[1:]:

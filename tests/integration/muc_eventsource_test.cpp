@@ -44,7 +44,7 @@ protected:
                      body_xml + "</body></message>");
         Stanza echo = alice_->wait_for([&](const Stanza& s) {
             return s.name() == "message" && s.attr("type") == "groupchat" &&
-                   s.child("body", xmlns::kClient);
+                   s.child("body", s.ns()); // libstrophe hands stanzas over without xmlns
         });
         ASSERT_TRUE(echo) << alice_->trace();
         last_stanza_id_ = std::string(echo.child("stanza-id", "urn:xmpp:sid:0").attr("id"));
@@ -149,6 +149,22 @@ TEST_F(MucEventsourceTest, TypedEventsWhenAskedFor) {
     EXPECT_EQ(events[1].data, "{\"nick\":\"bobby\"}");
     EXPECT_EQ(events[2].type, "leave");
     EXPECT_EQ(events[2].data.find("localhost"), std::string::npos) << "no real JID";
+}
+
+TEST_F(MucEventsourceTest, AnOccupantWhoseSessionEndsLeavesTheRoom) {
+    start("  muc_eventsource_events = { \"join\", \"leave\" }\n");
+    create_room("lobby");
+    Stream s = open_room("/eventsource/lobby");
+    register_account("bob");
+    auto bob = login("bob");
+    bob->send("<presence to='lobby@rooms.localhost/bobby'><x "
+              "xmlns='http://jabber.org/protocol/muc'/></presence>");
+    ASSERT_TRUE(read_events(s, 1));
+    // Bob's client goes away without telling the room: the server tells it for him.
+    bob.reset();
+    ASSERT_TRUE(read_events(s, 2)) << server_->log();
+    EXPECT_EQ(s.parser.events()[1].type, "leave");
+    EXPECT_EQ(s.parser.events()[1].data, "{\"nick\":\"bobby\"}");
 }
 
 TEST_F(MucEventsourceTest, DestroyingTheRoomEndsItsStreams) {

@@ -165,7 +165,7 @@ protected:
     }
 
     void TearDown() override {
-        if ((HasFailure() || getenv("MUC_SHOW_LOG")) && server_) {
+        if (HasFailure() && server_) {
             std::string log = server_->log();
             constexpr std::size_t kTail = 20000;
             std::cerr << "--- server log (tail) ---\n"

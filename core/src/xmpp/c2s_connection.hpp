@@ -15,6 +15,7 @@
 #include <chrono>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 
 struct bufferevent;
@@ -40,6 +41,7 @@ public:
     void set_presence(Stanza presence, int priority) override;
     void clear_presence() override;
     void close_with_error(std::string_view condition, std::string_view text) override;
+    std::set<std::string>& directed_presence() override { return directed_; }
 
     // The server is stopping: system-shutdown.
     void shut_down() { close_with_error("system-shutdown", {}); }
@@ -92,6 +94,7 @@ private:
     std::optional<Jid> jid_;
     bool bound_ = false;
     std::unique_ptr<Stanza> presence_;
+    std::set<std::string> directed_;
     int priority_ = 0;
     xml::StreamParser parser_;
 };

@@ -5,6 +5,8 @@
 #include <cadenza/jid.hpp>
 #include <cadenza/xmpp.hpp>
 
+#include <set>
+#include <string>
 #include <string_view>
 
 namespace cadenza::xmpp {
@@ -21,6 +23,9 @@ public:
     virtual const Stanza* presence() const = 0;
     virtual void set_presence(Stanza presence, int priority) = 0;
     virtual void clear_presence() = 0;
+    // Where the session sent directed available presence (RFC 6121 §4.6): they get
+    // unavailable when it ends.
+    virtual std::set<std::string>& directed_presence() = 0;
     // Ends the session with a stream error (e.g. "conflict").
     virtual void close_with_error(std::string_view condition, std::string_view text) = 0;
 };

@@ -72,7 +72,12 @@ void PresenceService::outbound(ClientSession& session, Stanza presence) {
     if (type == "probe") {
         return; // only servers probe
     }
-    // Directed presence goes as it is.
+    // Directed presence goes as it is; remember who saw us available (RFC 6121 §4.6.3).
+    if (type.empty()) {
+        session.directed_presence().insert(to->str());
+    } else if (type == "unavailable") {
+        session.directed_presence().erase(to->str());
+    }
     router_.route(std::move(presence), session);
 }
 
@@ -138,6 +143,16 @@ void PresenceService::send_contacts_presence_to(ClientSession& session) {
 }
 
 void PresenceService::session_closed(ClientSession& session) {
+    // Rooms and others that got directed presence learn we left, available or not.
+    std::set<std::string> directed;
+    directed.swap(session.directed_presence());
+    for (const auto& target : directed) {
+        if (auto to = Jid::parse(target)) {
+            Stanza unavailable = Stanza::make("presence", xmlns::kClient);
+            unavailable.set_attr("type", "unavailable");
+            route(std::move(unavailable), session.full_jid(), *to);
+        }
+    }
     if (!session.available()) {
         return;
     }

@@ -151,8 +151,13 @@ void StanzaRouter::deliver_message(Stanza stanza, const Jid& to) {
             session->send(std::move(stanza));
             return;
         }
-        // RFC 6121 §8.5.3.2: to an unavailable resource, normal and chat go to the account.
-        if (type == "groupchat" || type == "headline" || type == "error") {
+        // RFC 6121 §8.5.3.2.1: to a resource that is gone, normal and chat go to the account,
+        // groupchat is refused (so a room can drop the occupant), the rest are dropped.
+        if (type == "groupchat") {
+            bounce(stanza, "cancel", stanza_error::kServiceUnavailable);
+            return;
+        }
+        if (type == "headline" || type == "error") {
             return;
         }
     }
