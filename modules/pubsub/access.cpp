@@ -31,10 +31,14 @@ ReadVerdict Access::read_verdict(const NodeState& node, const std::optional<Jid>
     switch (affiliation(node, bare.str())) {
     case Affiliation::kOwner:
     case Affiliation::kPublisher:
-    case Affiliation::kMember: return ReadVerdict::kAllowed;
-    case Affiliation::kOutcast: return ReadVerdict::kOutcast;
-    case Affiliation::kPublishOnly: return ReadVerdict::kPublishOnly;
-    case Affiliation::kNone: break;
+    case Affiliation::kMember:
+        return ReadVerdict::kAllowed;
+    case Affiliation::kOutcast:
+        return ReadVerdict::kOutcast;
+    case Affiliation::kPublishOnly:
+        return ReadVerdict::kPublishOnly;
+    case Affiliation::kNone:
+        break;
     }
     // Presence and roster rights come from the rosters of the node's (local) owners.
     auto any_owner = [&](auto&& test) {
@@ -50,7 +54,8 @@ ReadVerdict Access::read_verdict(const NodeState& node, const std::optional<Jid>
         return false;
     };
     switch (node.config.access_model) {
-    case AccessModel::kOpen: return ReadVerdict::kAllowed;
+    case AccessModel::kOpen:
+        return ReadVerdict::kAllowed;
     case AccessModel::kPresence:
         return any_owner([&](const Jid& o) { return accounts_.is_subscribed_to(o, bare); })
                    ? ReadVerdict::kAllowed
@@ -59,7 +64,8 @@ ReadVerdict Access::read_verdict(const NodeState& node, const std::optional<Jid>
         return any_owner([&](const Jid& o) { return accounts_.in_roster(o, bare); })
                    ? ReadVerdict::kAllowed
                    : ReadVerdict::kRosterRequired;
-    case AccessModel::kWhitelist: return ReadVerdict::kClosedNode;
+    case AccessModel::kWhitelist:
+        return ReadVerdict::kClosedNode;
     case AccessModel::kAuthorize: {
         const Subscription* s = node.subscription_of_bare(bare.str());
         return s != nullptr && s->state == SubscriptionState::kSubscribed
@@ -75,12 +81,16 @@ PubsubError Access::read_error(ReadVerdict verdict) {
     case ReadVerdict::kAllowed:
     case ReadVerdict::kAnonymous:
     case ReadVerdict::kOutcast:
-    case ReadVerdict::kPublishOnly: return errors::forbidden();
+    case ReadVerdict::kPublishOnly:
+        return errors::forbidden();
     case ReadVerdict::kPresenceRequired:
         return errors::not_authorized("presence-subscription-required");
-    case ReadVerdict::kRosterRequired: return errors::not_authorized("not-in-roster-group");
-    case ReadVerdict::kClosedNode: return errors::not_allowed("closed-node");
-    case ReadVerdict::kNotSubscribed: return errors::not_authorized("not-subscribed");
+    case ReadVerdict::kRosterRequired:
+        return errors::not_authorized("not-in-roster-group");
+    case ReadVerdict::kClosedNode:
+        return errors::not_allowed("closed-node");
+    case ReadVerdict::kNotSubscribed:
+        return errors::not_authorized("not-subscribed");
     }
     return errors::forbidden();
 }
@@ -90,13 +100,17 @@ std::optional<PubsubError> Access::publish_error(const NodeState& node,
     switch (affiliation(node, bare)) {
     case Affiliation::kOwner:
     case Affiliation::kPublisher:
-    case Affiliation::kPublishOnly: return std::nullopt;
-    case Affiliation::kOutcast: return errors::forbidden();
+    case Affiliation::kPublishOnly:
+        return std::nullopt;
+    case Affiliation::kOutcast:
+        return errors::forbidden();
     case Affiliation::kMember:
-    case Affiliation::kNone: break;
+    case Affiliation::kNone:
+        break;
     }
     switch (node.config.publish_model) {
-    case PublishModel::kOpen: return std::nullopt;
+    case PublishModel::kOpen:
+        return std::nullopt;
     case PublishModel::kSubscribers: {
         const Subscription* s = node.subscription_of_bare(bare);
         if (s != nullptr && s->state == SubscriptionState::kSubscribed) {
@@ -104,7 +118,8 @@ std::optional<PubsubError> Access::publish_error(const NodeState& node,
         }
         return errors::forbidden();
     }
-    case PublishModel::kPublishers: return errors::forbidden();
+    case PublishModel::kPublishers:
+        return errors::forbidden();
     }
     return errors::forbidden();
 }

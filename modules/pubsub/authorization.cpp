@@ -11,8 +11,7 @@ constexpr std::string_view kAuthorizationFormType =
 
 } // namespace
 
-void PubsubService::request_authorization(const NodeState& node,
-                                          const Subscription& subscription) {
+void PubsubService::request_authorization(const NodeState& node, const Subscription& subscription) {
     Stanza message = Stanza::make("message", xmlns::kClient);
     message.set_attr("from", module_.host());
     message.set_attr("id", new_id());
@@ -21,8 +20,11 @@ void PubsubService::request_authorization(const NodeState& node,
               {"pubsub#subid", "hidden", {}, {subscription.subid}, {}},
               {"pubsub#node", "text-single", "Node ID", {node.name}, {}},
               {"pubsub#subscriber_jid", "jid-single", "Subscriber Address", {subscription.jid}, {}},
-              {"pubsub#allow", "boolean", "Allow this JID to subscribe to this pubsub node?",
-               {"false"}, {}}},
+              {"pubsub#allow",
+               "boolean",
+               "Allow this JID to subscribe to this pubsub node?",
+               {"false"},
+               {}}},
              "PubSub subscriber request",
              "To approve this entity's subscription request, submit the form with "
              "pubsub#allow true; to deny it, submit false.");

@@ -6,7 +6,9 @@
 namespace cadenza::pubsub_module {
 namespace {
 
-std::string form_bool(bool value) { return value ? "1" : "0"; }
+std::string form_bool(bool value) {
+    return value ? "1" : "0";
+}
 
 // One known field applied to `config`: true when applied, false for an invalid value.
 bool apply_field(std::string_view var, const std::string& value, NodeConfig& config,
@@ -70,7 +72,8 @@ bool apply_field(std::string_view var, const std::string& value, NodeConfig& con
 void add_config_form(Element parent, const NodeConfig& config, std::int64_t max_items_limit) {
     std::vector<FormField> fields;
     fields.push_back({"FORM_TYPE", "hidden", {}, {std::string(kNodeConfigFormType)}, {}});
-    fields.push_back({"pubsub#title", "text-single", "A friendly name for the node", {config.title}, {}});
+    fields.push_back(
+        {"pubsub#title", "text-single", "A friendly name for the node", {config.title}, {}});
     fields.push_back({"pubsub#access_model",
                       "list-single",
                       "Who may subscribe and retrieve items",
@@ -86,17 +89,26 @@ void add_config_form(Element parent, const NodeConfig& config, std::int64_t max_
                       "Items to keep (at most " + std::to_string(max_items_limit) + ")",
                       {std::to_string(config.max_items)},
                       {}});
-    fields.push_back({"pubsub#persist_items", "boolean", "Persist items to storage",
-                      {form_bool(config.persist_items)}, {}});
-    fields.push_back({"pubsub#notify_retract", "boolean",
+    fields.push_back({"pubsub#persist_items",
+                      "boolean",
+                      "Persist items to storage",
+                      {form_bool(config.persist_items)},
+                      {}});
+    fields.push_back({"pubsub#notify_retract",
+                      "boolean",
                       "Notify subscribers when items are removed",
-                      {form_bool(config.notify_retract)}, {}});
-    fields.push_back({"pubsub#notify_delete", "boolean",
+                      {form_bool(config.notify_retract)},
+                      {}});
+    fields.push_back({"pubsub#notify_delete",
+                      "boolean",
                       "Notify subscribers when the node is deleted",
-                      {form_bool(config.notify_delete)}, {}});
-    fields.push_back({"pubsub#deliver_payloads", "boolean",
+                      {form_bool(config.notify_delete)},
+                      {}});
+    fields.push_back({"pubsub#deliver_payloads",
+                      "boolean",
                       "Deliver payloads with event notifications",
-                      {form_bool(config.deliver_payloads)}, {}});
+                      {form_bool(config.deliver_payloads)},
+                      {}});
     add_form(parent, "form", fields);
 }
 
@@ -149,10 +161,16 @@ void add_meta_data_form(Element parent, const NodeState& node) {
         {"pubsub#creation_date", "text-single", {}, {xep82_datetime(node.created_at)}, {}});
     fields.push_back({"pubsub#owner", "jid-multi", {}, owners, {}});
     fields.push_back({"pubsub#publisher", "jid-multi", {}, publishers, {}});
-    fields.push_back({"pubsub#access_model", "list-single", {},
-                      {std::string(pubsub::access_model_name(node.config.access_model))}, {}});
-    fields.push_back({"pubsub#publish_model", "list-single", {},
-                      {std::string(pubsub::publish_model_name(node.config.publish_model))}, {}});
+    fields.push_back({"pubsub#access_model",
+                      "list-single",
+                      {},
+                      {std::string(pubsub::access_model_name(node.config.access_model))},
+                      {}});
+    fields.push_back({"pubsub#publish_model",
+                      "list-single",
+                      {},
+                      {std::string(pubsub::publish_model_name(node.config.publish_model))},
+                      {}});
     add_form(parent, "result", fields);
 }
 

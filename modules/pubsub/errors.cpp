@@ -3,9 +3,15 @@
 namespace cadenza::pubsub_module {
 namespace errors {
 
-PubsubError item_not_found() { return {"cancel", "item-not-found", {}, {}, {}}; }
-PubsubError forbidden() { return {"auth", "forbidden", {}, {}, {}}; }
-PubsubError conflict() { return {"cancel", "conflict", {}, {}, {}}; }
+PubsubError item_not_found() {
+    return {"cancel", "item-not-found", {}, {}, {}};
+}
+PubsubError forbidden() {
+    return {"auth", "forbidden", {}, {}, {}};
+}
+PubsubError conflict() {
+    return {"cancel", "conflict", {}, {}, {}};
+}
 PubsubError bad_request(std::string_view pubsub_child) {
     return {"modify", "bad-request", std::string(pubsub_child), {}, {}};
 }
@@ -27,7 +33,9 @@ PubsubError unsupported(std::string_view feature) {
 PubsubError precondition_not_met() {
     return {"cancel", "conflict", "precondition-not-met", {}, {}};
 }
-PubsubError internal_error() { return {"wait", "internal-server-error", {}, {}, {}}; }
+PubsubError internal_error() {
+    return {"wait", "internal-server-error", {}, {}, {}};
+}
 
 } // namespace errors
 

@@ -16,10 +16,10 @@ inline constexpr std::string_view kEventNs = "http://jabber.org/protocol/pubsub#
 inline constexpr std::string_view kErrorsNs = "http://jabber.org/protocol/pubsub#errors";
 
 struct PubsubError {
-    std::string type;        // cancel, modify, auth, wait
-    std::string condition;   // e.g. item-not-found
+    std::string type;         // cancel, modify, auth, wait
+    std::string condition;    // e.g. item-not-found
     std::string pubsub_child; // e.g. nodeid-required; "" for none
-    std::string feature;     // the 'feature' attribute of <unsupported/>
+    std::string feature;      // the 'feature' attribute of <unsupported/>
     std::string text;
 };
 

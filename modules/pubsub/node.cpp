@@ -6,16 +6,19 @@ namespace cadenza::pubsub_module {
 
 std::string_view subscription_state_name(SubscriptionState state) {
     switch (state) {
-    case SubscriptionState::kNone: return "none";
-    case SubscriptionState::kPending: return "pending";
-    case SubscriptionState::kSubscribed: return "subscribed";
+    case SubscriptionState::kNone:
+        return "none";
+    case SubscriptionState::kPending:
+        return "pending";
+    case SubscriptionState::kSubscribed:
+        return "subscribed";
     }
     return "none";
 }
 
 std::optional<SubscriptionState> parse_subscription_state(std::string_view name) {
-    for (auto s : {SubscriptionState::kNone, SubscriptionState::kPending,
-                   SubscriptionState::kSubscribed}) {
+    for (auto s :
+         {SubscriptionState::kNone, SubscriptionState::kPending, SubscriptionState::kSubscribed}) {
         if (subscription_state_name(s) == name) {
             return s;
         }

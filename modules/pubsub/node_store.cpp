@@ -54,18 +54,22 @@ CREATE TABLE pubsub_items (
 CREATE INDEX pubsub_items_by_seq ON pubsub_items (host, node, seq);
 )sql";
 
-bool as_bool(std::int64_t v) { return v != 0; }
+bool as_bool(std::int64_t v) {
+    return v != 0;
+}
 
 } // namespace
 
-void NodeStore::migrate() { db_.migrate("pubsub", {kSchemaV1}); }
+void NodeStore::migrate() {
+    db_.migrate("pubsub", {kSchemaV1});
+}
 
 std::map<std::string, NodeState, std::less<>> NodeStore::load_nodes() {
     std::map<std::string, NodeState, std::less<>> nodes;
-    auto& st = db_.prepare(
-        "SELECT name, title, access_model, publish_model, max_items, persist_items, "
-        "notify_retract, notify_delete, deliver_payloads, creator, created_at "
-        "FROM pubsub_nodes WHERE host = ?");
+    auto& st =
+        db_.prepare("SELECT name, title, access_model, publish_model, max_items, persist_items, "
+                    "notify_retract, notify_delete, deliver_payloads, creator, created_at "
+                    "FROM pubsub_nodes WHERE host = ?");
     st.bind(1, host_);
     while (st.step()) {
         NodeState node;
@@ -87,7 +91,8 @@ std::map<std::string, NodeState, std::less<>> NodeStore::load_nodes() {
     }
     st.reset();
 
-    auto& affs = db_.prepare("SELECT node, jid, affiliation FROM pubsub_affiliations WHERE host = ?");
+    auto& affs =
+        db_.prepare("SELECT node, jid, affiliation FROM pubsub_affiliations WHERE host = ?");
     affs.bind(1, host_);
     while (affs.step()) {
         auto it = nodes.find(affs.column_view(0));
@@ -169,8 +174,9 @@ void NodeStore::set_affiliation(std::string_view node, std::string_view jid,
             .run();
         return;
     }
-    db_.prepare("INSERT INTO pubsub_affiliations (host, node, jid, affiliation) VALUES (?, ?, ?, ?) "
-                "ON CONFLICT (host, node, jid) DO UPDATE SET affiliation = excluded.affiliation")
+    db_.prepare(
+           "INSERT INTO pubsub_affiliations (host, node, jid, affiliation) VALUES (?, ?, ?, ?) "
+           "ON CONFLICT (host, node, jid) DO UPDATE SET affiliation = excluded.affiliation")
         .bind(1, host_)
         .bind(2, node)
         .bind(3, jid)
@@ -295,8 +301,7 @@ std::vector<Item> NodeStore::recent_items(std::string_view node, std::size_t max
     return items;
 }
 
-std::optional<std::int64_t> NodeStore::item_sequence(std::string_view node,
-                                                     std::string_view id) {
+std::optional<std::int64_t> NodeStore::item_sequence(std::string_view node, std::string_view id) {
     auto& st = db_.prepare("SELECT seq FROM pubsub_items WHERE host = ? AND node = ? AND id = ?");
     st.bind(1, host_).bind(2, node).bind(3, id);
     std::optional<std::int64_t> seq;

@@ -57,8 +57,8 @@ void PubsubService::set_subscriptions(const Request& r) {
                            existing != nullptr ? existing->subid : new_id(), *state});
     }
     if (!offending.empty()) {
-        return answer(list_error(r.stanza, errors::not_acceptable(), "subscriptions", node->name,
-                                 offending));
+        return answer(
+            list_error(r.stanza, errors::not_acceptable(), "subscriptions", node->name, offending));
     }
     std::string name = node->name;
     commit(
@@ -143,17 +143,17 @@ void PubsubService::set_affiliations(const Request& r) {
         }
     }
     if (!offending.empty()) {
-        Stanza reply = list_error(r.stanza, errors::not_acceptable(), "affiliations", node->name,
-                                  offending);
+        Stanza reply =
+            list_error(r.stanza, errors::not_acceptable(), "affiliations", node->name, offending);
         // The returned entries show the affiliation still in force.
         for (Element e : reply.child("pubsub", kOwnerNs)
                              .child("affiliations", kOwnerNs)
                              .children("affiliation", kOwnerNs)) {
             auto jid = Jid::parse(e.attr("jid"));
             auto it = jid ? node->affiliations.find(jid->bare().str()) : node->affiliations.end();
-            e.set_attr("affiliation", pubsub::affiliation_name(
-                                          it == node->affiliations.end() ? Affiliation::kNone
-                                                                         : it->second));
+            e.set_attr("affiliation",
+                       pubsub::affiliation_name(it == node->affiliations.end() ? Affiliation::kNone
+                                                                               : it->second));
         }
         return answer(std::move(reply));
     }

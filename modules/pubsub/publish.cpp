@@ -41,7 +41,8 @@ void PubsubService::publish(const Request& r) {
         created = new_node(node_name, r.bare);
         // The publish-options become the new node's configuration.
         if (options) {
-            if (auto bad = apply_config_form(*options, created->config, settings_.max_items_limit)) {
+            if (auto bad =
+                    apply_config_form(*options, created->config, settings_.max_items_limit)) {
                 return fail(r.stanza, errors::not_acceptable({}, *bad));
             }
         }

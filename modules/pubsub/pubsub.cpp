@@ -25,8 +25,9 @@ void load(Module& module) {
 
     for (std::string_view type : {"get", "set"}) {
         for (std::string_view ns : {kPubsubNs, kOwnerNs}) {
-            module.hook<StanzaEvent>(iq_event_name(type, "host", ns, "pubsub"),
-                                     [service](StanzaEvent& e) { return service->on_pubsub_iq(e); });
+            module.hook<StanzaEvent>(
+                iq_event_name(type, "host", ns, "pubsub"),
+                [service](StanzaEvent& e) { return service->on_pubsub_iq(e); });
         }
     }
     module.hook<StanzaEvent>(

@@ -1,8 +1,8 @@
 #include "service.hpp"
 
 #include <cstdio>
-#include <stdexcept>
 #include <ctime>
+#include <stdexcept>
 
 namespace cadenza::pubsub_module {
 PubsubService::PubsubService(Module& module, Settings settings)
@@ -17,22 +17,45 @@ void PubsubService::start() {
 
 std::vector<std::string> PubsubService::features() {
     std::vector<std::string> out{std::string(kPubsubNs)};
-    for (const char* f : {"access-authorize", "access-open", "access-presence", "access-roster",
-                          "access-whitelist", "config-node", "create-and-configure",
-                          "create-nodes", "delete-items", "delete-nodes", "instant-nodes",
-                          "item-ids", "manage-affiliations", "manage-subscriptions", "meta-data",
-                          "modify-affiliations", "member-affiliation", "outcast-affiliation",
-                          "persistent-items", "publish", "publish-options",
-                          "publish-only-affiliation", "publisher-affiliation", "purge-nodes",
-                          "retract-items", "retrieve-affiliations", "retrieve-default",
-                          "retrieve-items", "retrieve-subscriptions", "subscribe",
+    for (const char* f : {"access-authorize",
+                          "access-open",
+                          "access-presence",
+                          "access-roster",
+                          "access-whitelist",
+                          "config-node",
+                          "create-and-configure",
+                          "create-nodes",
+                          "delete-items",
+                          "delete-nodes",
+                          "instant-nodes",
+                          "item-ids",
+                          "manage-affiliations",
+                          "manage-subscriptions",
+                          "meta-data",
+                          "modify-affiliations",
+                          "member-affiliation",
+                          "outcast-affiliation",
+                          "persistent-items",
+                          "publish",
+                          "publish-options",
+                          "publish-only-affiliation",
+                          "publisher-affiliation",
+                          "purge-nodes",
+                          "retract-items",
+                          "retrieve-affiliations",
+                          "retrieve-default",
+                          "retrieve-items",
+                          "retrieve-subscriptions",
+                          "subscribe",
                           "subscription-notifications"}) {
         out.push_back(std::string(kPubsubNs) + "#" + f);
     }
     return out;
 }
 
-bool PubsubService::node_exists(std::string_view node) { return find_node(node) != nullptr; }
+bool PubsubService::node_exists(std::string_view node) {
+    return find_node(node) != nullptr;
+}
 
 std::optional<NodeConfig> PubsubService::node_config(std::string_view node) {
     NodeState* n = find_node(node);
@@ -60,8 +83,8 @@ std::optional<std::int64_t> PubsubService::item_sequence(std::string_view node,
     return store_.item_sequence(node, item_id);
 }
 
-std::vector<Item> PubsubService::items_after_sequence(std::string_view node,
-                                                      std::int64_t sequence, std::size_t limit) {
+std::vector<Item> PubsubService::items_after_sequence(std::string_view node, std::int64_t sequence,
+                                                      std::size_t limit) {
     if (find_node(node) == nullptr || limit == 0) {
         return {};
     }

@@ -33,9 +33,9 @@ Settings read_settings(const Options& options, const Logger& log) {
     s.autocreate_on_publish = options.get_bool("autocreate_on_publish", false);
     s.expose_publisher = options.get_bool("expose_publisher", false);
     s.max_items_limit = options.get_int("pubsub_max_items", 256, 1, 1000000);
-    s.node_defaults.max_items = options.get_int(
-        "pubsub_default_max_items", std::min<std::int64_t>(20, s.max_items_limit), 0,
-        s.max_items_limit);
+    s.node_defaults.max_items =
+        options.get_int("pubsub_default_max_items", std::min<std::int64_t>(20, s.max_items_limit),
+                        0, s.max_items_limit);
     s.max_payload_size = static_cast<std::size_t>(
         options.get_int("pubsub_max_payload_size", 256 * 1024, 64, 16 * 1024 * 1024));
     s.disco_name = options.get_string("name", "Cadenza PubSub Service");

@@ -11,8 +11,10 @@
 //
 // Input: the bytes the client sends after the header. A NUL byte ends one write: the target
 // waits until the server is idle before the next one, as a client waits for <success/> before
-// it restarts the stream. Two NULs in a row send one NUL byte. At the end the client closes
-// its side; a session that is still open then gets system-shutdown.
+// it restarts the stream. Two NULs in a row send one NUL byte. A write that starts with \x01
+// comes from a second client (connected, with its own header, on first use), so sessions can
+// meet: messages and presence between them, a bind that replaces the other (conflict). At the
+// end the clients close their side; a session still open then gets system-shutdown.
 //
 // Checked: no crash, leak or sanitizer report; what the server sent parses as a well-formed
 // XMPP stream from the client's side (restarted after <success/>); every session leaves the
@@ -194,41 +196,62 @@ private:
     xml::StreamParser parser_;
 };
 
-class Session {
+// One client: its end of the socketpair, the server's connection for the other end, and
+// everything the server sent it.
+struct Client {
+    int fd = -1;
+    std::unique_ptr<xmpp::C2sConnection> connection;
+    std::string output;
+};
+
+// Up to two clients on the one event loop; the second connects when the input first
+// addresses it.
+class Harness {
 public:
-    explicit Session(World& w) : world_(w) {
-        int fds[2];
-        if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, fds) != 0) {
-            fail("socketpair failed", std::strerror(errno));
+    explicit Harness(World& w) : world_(w) {}
+
+    ~Harness() {
+        for (Client& c : clients_) {
+            if (c.connection) {
+                ::shutdown(c.fd, SHUT_WR);
+            }
         }
-        client_ = fds[1];
-        connection_ = std::make_unique<xmpp::C2sConnection>(w.c2s_context, fds[0],
-                                                            "192.0.2.1:5222", false);
-    }
-    ~Session() {
-        if (!connection_->closed()) {
-            connection_->shut_down();
-            run_until_idle();
+        run_until_idle();
+        for (Client& c : clients_) {
+            if (c.connection && !c.connection->closed()) {
+                c.connection->shut_down();
+            }
         }
-        if (!connection_->closed()) {
-            fail("the connection did not close after system-shutdown", output_);
+        run_until_idle();
+        for (Client& c : clients_) {
+            if (c.connection && !c.connection->closed()) {
+                fail("a connection did not close after system-shutdown", c.output);
+            }
         }
-        connection_.reset();
+        for (Client& c : clients_) {
+            c.connection.reset();
+        }
         event_base_loop(world_.base, EVLOOP_NONBLOCK); // the reaper, with nothing to free
-        ::close(client_);
-        if (std::getenv("CADENZA_FUZZ_TRACE") != nullptr) {
-            std::fprintf(stderr, "server output:\n%s\n", output_.c_str());
+        for (Client& c : clients_) {
+            if (c.fd < 0) {
+                continue;
+            }
+            ::close(c.fd);
+            if (std::getenv("CADENZA_FUZZ_TRACE") != nullptr) {
+                std::fprintf(stderr, "server output:\n%s\n", c.output.c_str());
+            }
+            OutputChecker().check(c.output);
         }
-        checker_.check(output_);
         if (world_.sessions.size() != 0) {
-            fail("a closed connection left its session registered", output_);
+            fail("a closed connection left its session registered", clients_[0].output);
         }
     }
 
-    // Sends `bytes`, then lets the server work until it is idle.
-    void send(std::string_view bytes) {
-        while (!bytes.empty() && !connection_->closed()) {
-            ssize_t n = ::send(client_, bytes.data(), bytes.size(), MSG_NOSIGNAL);
+    // Sends `bytes` from client `which` (0 or 1), then lets the server work until it is idle.
+    void send(std::size_t which, std::string_view bytes) {
+        Client& c = client(which);
+        while (!bytes.empty() && !c.connection->closed()) {
+            ssize_t n = ::send(c.fd, bytes.data(), bytes.size(), MSG_NOSIGNAL);
             if (n > 0) {
                 bytes.remove_prefix(static_cast<std::size_t>(n));
             } else if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
@@ -239,46 +262,75 @@ public:
         run_until_idle();
     }
 
-    void close_client() {
-        ::shutdown(client_, SHUT_WR);
-        run_until_idle();
+private:
+    Client& client(std::size_t which) {
+        Client& c = clients_[which];
+        if (c.connection) {
+            return c;
+        }
+        int fds[2];
+        if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, fds) != 0) {
+            fail("socketpair failed", std::strerror(errno));
+        }
+        c.fd = fds[1];
+        // Different addresses: the SASL throttle counts per address.
+        c.connection = std::make_unique<xmpp::C2sConnection>(
+            world_.c2s_context, fds[0], which == 0 ? "192.0.2.1:5222" : "192.0.2.2:5222", false);
+        send(which, kHeader);
+        return c;
     }
 
-private:
+    bool all_closed() const {
+        for (const Client& c : clients_) {
+            if (c.connection && !c.connection->closed()) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     // Runs the loop without blocking until a few turns in a row change nothing: no output,
     // no input consumed. Timers (the SASL failure delay) never fire in that time.
     void run_until_idle() {
         int idle = 0;
-        int unread = -1;
-        for (int turn = 0; turn < 10000 && idle < 4 && !connection_->closed(); ++turn) {
+        long unread = -1;
+        for (int turn = 0; turn < 10000 && idle < 4 && !all_closed(); ++turn) {
             event_base_loop(world_.base, EVLOOP_NONBLOCK);
-            std::size_t got = read_output();
-            int pending = 0;
-            ioctl(client_, SIOCOUTQ, &pending);
+            std::size_t got = 0;
+            long pending = 0;
+            for (Client& c : clients_) {
+                if (c.fd >= 0) {
+                    got += read_output(c);
+                    int queued = 0;
+                    ioctl(c.fd, SIOCOUTQ, &queued);
+                    pending += queued;
+                }
+            }
             idle = got == 0 && pending == unread ? idle + 1 : 0;
             unread = pending;
         }
-        read_output();
+        for (Client& c : clients_) {
+            if (c.fd >= 0) {
+                read_output(c);
+            }
+        }
     }
 
-    std::size_t read_output() {
+    static std::size_t read_output(Client& c) {
         std::size_t total = 0;
         char buffer[16384];
         while (true) {
-            ssize_t n = ::recv(client_, buffer, sizeof buffer, 0);
+            ssize_t n = ::recv(c.fd, buffer, sizeof buffer, 0);
             if (n <= 0) {
                 return total;
             }
-            output_.append(buffer, static_cast<std::size_t>(n));
+            c.output.append(buffer, static_cast<std::size_t>(n));
             total += static_cast<std::size_t>(n);
         }
     }
 
     World& world_;
-    int client_ = -1;
-    std::unique_ptr<xmpp::C2sConnection> connection_;
-    std::string output_;
-    OutputChecker checker_;
+    Client clients_[2];
 };
 
 } // namespace
@@ -288,8 +340,15 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     w.reset();
     std::string_view input(reinterpret_cast<const char*>(data), size);
     {
-        Session session(w);
-        std::string segment(kHeader);
+        Harness harness(w);
+        harness.send(0, {});
+        std::string segment;
+        auto flush = [&] {
+            // A segment starting with \x01 is the second client's.
+            bool second = !segment.empty() && segment.front() == '\x01';
+            harness.send(second ? 1 : 0, std::string_view(segment).substr(second ? 1 : 0));
+            segment.clear();
+        };
         for (std::size_t i = 0; i < input.size(); ++i) {
             if (input[i] != '\0') {
                 segment.push_back(input[i]);
@@ -297,12 +356,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
                 segment.push_back('\0');
                 ++i;
             } else {
-                session.send(segment);
-                segment.clear();
+                flush();
             }
         }
-        session.send(segment);
-        session.close_client();
+        flush();
     }
     return 0;
 }

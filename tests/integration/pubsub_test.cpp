@@ -108,8 +108,8 @@ struct Server {
                  "VirtualHost \"localhost\"\n" + hosts;
         std::string path = dir.write("cadenza.cfg.lua", config);
         for (const char* user : kUsers) {
-            RunResult r = run_program({env_path("CADENZACTL_BINARY"), "--config", path,
-                                       "register", user, "localhost", "secret"},
+            RunResult r = run_program({env_path("CADENZACTL_BINARY"), "--config", path, "register",
+                                       user, "localhost", "secret"},
                                       dir);
             ASSERT_EQ(r.status, 0) << r.output;
         }
@@ -157,20 +157,21 @@ public:
     XmppClient& client() { return client_; }
 
     // <iq type='{type}' to='{to}'>{payload}</iq>, answered (empty Stanza on timeout).
-    Stanza iq(std::string_view type, std::string_view payload,
-              std::string_view to = kService) {
+    Stanza iq(std::string_view type, std::string_view payload, std::string_view to = kService) {
         std::string id = "q" + std::to_string(++next_id_);
         return client_.request("<iq type='" + std::string(type) + "' to='" + std::string(to) +
                                "' id='" + id + "'>" + std::string(payload) + "</iq>");
     }
     Stanza pubsub(std::string_view type, std::string_view inner, std::string_view to = kService) {
-        return iq(type, "<pubsub xmlns='http://jabber.org/protocol/pubsub'>" +
-                            std::string(inner) + "</pubsub>",
+        return iq(type,
+                  "<pubsub xmlns='http://jabber.org/protocol/pubsub'>" + std::string(inner) +
+                      "</pubsub>",
                   to);
     }
     Stanza owner(std::string_view type, std::string_view inner, std::string_view to = kService) {
-        return iq(type, "<pubsub xmlns='http://jabber.org/protocol/pubsub#owner'>" +
-                            std::string(inner) + "</pubsub>",
+        return iq(type,
+                  "<pubsub xmlns='http://jabber.org/protocol/pubsub#owner'>" + std::string(inner) +
+                      "</pubsub>",
                   to);
     }
     Stanza create(std::string_view node, std::string_view config_form = {},
@@ -183,14 +184,14 @@ public:
     }
     Stanza publish(std::string_view node, std::string_view item_xml,
                    std::string_view to = kService) {
-        return pubsub("set", "<publish node='" + std::string(node) + "'>" +
-                                 std::string(item_xml) + "</publish>",
+        return pubsub("set",
+                      "<publish node='" + std::string(node) + "'>" + std::string(item_xml) +
+                          "</publish>",
                       to);
     }
-    Stanza items(std::string_view node, std::string_view attrs = {},
-                 std::string_view inner = {}) {
-        return pubsub("get", "<items node='" + std::string(node) + "' " + std::string(attrs) +
-                                 ">" + std::string(inner) + "</items>");
+    Stanza items(std::string_view node, std::string_view attrs = {}, std::string_view inner = {}) {
+        return pubsub("get", "<items node='" + std::string(node) + "' " + std::string(attrs) + ">" +
+                                 std::string(inner) + "</items>");
     }
     Stanza subscribe(std::string_view node, std::string_view jid = {}) {
         return pubsub("set", "<subscribe node='" + std::string(node) + "' jid='" +
@@ -226,7 +227,8 @@ protected:
     static void SetUpTestSuite() {
         server_ = new Server();
         server_->prepare("admins = { \"admin@localhost\" }\n"
-                         "pubsub_max_payload_size = " + std::to_string(kMaxPayload) + "\n",
+                         "pubsub_max_payload_size = " +
+                             std::to_string(kMaxPayload) + "\n",
                          "Component \"pubsub.localhost\" \"pubsub\"\n"
                          "Component \"auto.localhost\" \"pubsub\"\n"
                          "    autocreate_on_publish = true\n"
@@ -258,8 +260,8 @@ protected:
     }
     // A node name no other test uses.
     static std::string node(std::string_view suffix = "node") {
-        return std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()) +
-               "-" + std::string(suffix);
+        return std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()) + "-" +
+               std::string(suffix);
     }
 
     static Server* server_;
@@ -285,10 +287,10 @@ TEST_F(Pubsub, CreateNamedInstantAndConfiguredNodes) {
     EXPECT_EQ(alice->items(name).attr("type"), "result");
 
     // Create and configure in one request.
-    Stanza configured = alice->create(
-        node("configured"), node_config({{"pubsub#title", "Princely musings"},
-                                         {"pubsub#max_items", "5"},
-                                         {"pubsub#access_model", "whitelist"}}));
+    Stanza configured =
+        alice->create(node("configured"), node_config({{"pubsub#title", "Princely musings"},
+                                                       {"pubsub#max_items", "5"},
+                                                       {"pubsub#access_model", "whitelist"}}));
     ASSERT_EQ(configured.attr("type"), "result") << configured.serialize();
     Stanza form = alice->owner("get", "<configure node='" + node("configured") + "'/>");
     Element x = form.child("pubsub", kOwnerNs).child("configure", kOwnerNs).child("x", kDataNs);
@@ -326,17 +328,16 @@ TEST_F(Pubsub, OwnerGetsAndSetsTheConfiguration) {
     EXPECT_EQ(x.attr("type"), "form");
     EXPECT_EQ(form_value(x, "FORM_TYPE"), "http://jabber.org/protocol/pubsub#node_config");
     for (const char* field : {"pubsub#title", "pubsub#access_model", "pubsub#publish_model",
-                              "pubsub#max_items", "pubsub#persist_items",
-                              "pubsub#notify_retract", "pubsub#notify_delete",
-                              "pubsub#deliver_payloads"}) {
+                              "pubsub#max_items", "pubsub#persist_items", "pubsub#notify_retract",
+                              "pubsub#notify_delete", "pubsub#deliver_payloads"}) {
         EXPECT_NE(form_value(x, field), "<absent>") << field << "\n" << form.serialize();
     }
     EXPECT_EQ(form_value(x, "pubsub#access_model"), "open");
     EXPECT_EQ(form_value(x, "pubsub#publish_model"), "publishers");
 
-    Stanza set = alice->configure(
-        node(), node_config({{"pubsub#title", "News"}, {"pubsub#max_items", "3"},
-                             {"pubsub#notify_retract", "0"}}));
+    Stanza set = alice->configure(node(), node_config({{"pubsub#title", "News"},
+                                                       {"pubsub#max_items", "3"},
+                                                       {"pubsub#notify_retract", "0"}}));
     ASSERT_EQ(set.attr("type"), "result") << set.serialize();
     form = alice->owner("get", "<configure node='" + node() + "'/>");
     x = form.child("pubsub", kOwnerNs).child("configure", kOwnerNs).child("x", kDataNs);
@@ -381,9 +382,10 @@ TEST_F(Pubsub, PublishWithAndWithoutItemIds) {
     for (const char* text : {"Two", "Three"}) {
         Stanza r = alice->publish(node(), entry({}, text));
         ASSERT_EQ(r.attr("type"), "result") << r.serialize();
-        generated.emplace_back(
-            r.child("pubsub", kPubsubNs).child("publish", kPubsubNs).child("item", kPubsubNs).attr(
-                "id"));
+        generated.emplace_back(r.child("pubsub", kPubsubNs)
+                                   .child("publish", kPubsubNs)
+                                   .child("item", kPubsubNs)
+                                   .attr("id"));
         EXPECT_FALSE(generated.back().empty()) << r.serialize();
     }
     EXPECT_NE(generated[0], generated[1]);
@@ -393,8 +395,8 @@ TEST_F(Pubsub, PublishWithAndWithoutItemIds) {
     EXPECT_EQ(item_ids(all), (std::vector<std::string>{"first", generated[0], generated[1]}));
     Element first =
         all.child("pubsub", kPubsubNs).child("items", kPubsubNs).child("item", kPubsubNs);
-    EXPECT_EQ(first.child("entry", "http://www.w3.org/2005/Atom").child_text(
-                  "title", "http://www.w3.org/2005/Atom"),
+    EXPECT_EQ(first.child("entry", "http://www.w3.org/2005/Atom")
+                  .child_text("title", "http://www.w3.org/2005/Atom"),
               "One")
         << all.serialize();
 }
@@ -512,8 +514,9 @@ TEST_F(Pubsub, SubscribersAreNotifiedOfPublishAndRetract) {
 TEST_F(Pubsub, NotificationsWithoutPayloadsAndWithoutRetractNotices) {
     auto alice = login("alice");
     auto bob = login("bob");
-    ASSERT_EQ(alice->create(node(), node_config({{"pubsub#deliver_payloads", "0"},
-                                                 {"pubsub#notify_retract", "false"}}))
+    ASSERT_EQ(alice
+                  ->create(node(), node_config({{"pubsub#deliver_payloads", "0"},
+                                                {"pubsub#notify_retract", "false"}}))
                   .attr("type"),
               "result");
     ASSERT_EQ(bob->subscribe(node()).attr("type"), "result");
@@ -531,19 +534,21 @@ TEST_F(Pubsub, NotificationsWithoutPayloadsAndWithoutRetractNotices) {
     // The payload is still stored for those who retrieve it.
     EXPECT_NE(bob->items(node()).serialize().find("secret"), std::string::npos);
     // A retraction is quiet unless the publisher asks for notify.
-    ASSERT_EQ(
-        alice->pubsub("set", "<retract node='" + node() + "'><item id='bare'/></retract>")
-            .attr("type"),
-        "result");
-    ASSERT_EQ(alice->pubsub("set", "<retract node='" + node() +
-                                       "' notify='true'><item id='full'/></retract>")
+    ASSERT_EQ(alice->pubsub("set", "<retract node='" + node() + "'><item id='bare'/></retract>")
+                  .attr("type"),
+              "result");
+    ASSERT_EQ(alice
+                  ->pubsub("set", "<retract node='" + node() +
+                                      "' notify='true'><item id='full'/></retract>")
                   .attr("type"),
               "result");
     Stanza note = bob->wait(event("items", node()));
     ASSERT_TRUE(note) << bob->client().trace();
-    EXPECT_EQ(
-        note.child("event", kEventNs).child("items", kEventNs).child("retract", kEventNs).attr("id"),
-        "full")
+    EXPECT_EQ(note.child("event", kEventNs)
+                  .child("items", kEventNs)
+                  .child("retract", kEventNs)
+                  .attr("id"),
+              "full")
         << "the quiet retraction must not have been notified: " << note.serialize();
 }
 
@@ -564,9 +569,9 @@ TEST_F(Pubsub, SubscribeAndUnsubscribe) {
     ASSERT_EQ(bob->subscribe(node(), bob->bare()).attr("type"), "result");
     // Subscribing twice changes nothing.
     Stanza twice = bob->subscribe(node());
-    EXPECT_EQ(twice.child("pubsub", kPubsubNs).child("subscription", kPubsubNs).attr(
-                  "subscription"),
-              "subscribed");
+    EXPECT_EQ(
+        twice.child("pubsub", kPubsubNs).child("subscription", kPubsubNs).attr("subscription"),
+        "subscribed");
 
     Stanza mine = bob->pubsub("get", "<subscriptions/>");
     ASSERT_EQ(mine.attr("type"), "result") << mine.serialize();
@@ -652,8 +657,9 @@ TEST_F(Pubsub, OwnerManagesAffiliations) {
 
     Stanza list = alice->owner("get", "<affiliations node='" + node() + "'/>");
     ASSERT_EQ(list.attr("type"), "result") << list.serialize();
-    Element a =
-        list.child("pubsub", kOwnerNs).child("affiliations", kOwnerNs).child("affiliation", kOwnerNs);
+    Element a = list.child("pubsub", kOwnerNs)
+                    .child("affiliations", kOwnerNs)
+                    .child("affiliation", kOwnerNs);
     EXPECT_EQ(a.attr("jid"), alice->bare());
     EXPECT_EQ(a.attr("affiliation"), "owner");
     EXPECT_EQ(error_condition(bob->owner("get", "<affiliations node='" + node() + "'/>")),
@@ -685,8 +691,7 @@ TEST_F(Pubsub, OwnerManagesAffiliations) {
     EXPECT_EQ(subs.serialize().find(carol->bare()), std::string::npos) << subs.serialize();
 
     // publish-only: may publish, may not read.
-    ASSERT_EQ(alice->set_affiliation(node(), carol->bare(), "publish-only").attr("type"),
-              "result");
+    ASSERT_EQ(alice->set_affiliation(node(), carol->bare(), "publish-only").attr("type"), "result");
     EXPECT_EQ(carol->publish(node(), entry("c", "c")).attr("type"), "result");
     EXPECT_EQ(error_condition(carol->items(node())), "forbidden");
 
@@ -724,10 +729,10 @@ TEST_F(Pubsub, OwnerManagesSubscriptions) {
               "forbidden");
 
     // The owner subscribes carol and removes bob; both are told.
-    Stanza set = alice->owner("set", "<subscriptions node='" + node() + "'><subscription jid='" +
-                                         carol->full() +
-                                         "' subscription='subscribed'/><subscription jid='" +
-                                         bob->full() + "' subscription='none'/></subscriptions>");
+    Stanza set =
+        alice->owner("set", "<subscriptions node='" + node() + "'><subscription jid='" +
+                                carol->full() + "' subscription='subscribed'/><subscription jid='" +
+                                bob->full() + "' subscription='none'/></subscriptions>");
     ASSERT_EQ(set.attr("type"), "result") << set.serialize();
     Stanza removed = bob->wait([&](const Stanza& m) {
         return m.name() == "message" &&
@@ -738,9 +743,9 @@ TEST_F(Pubsub, OwnerManagesSubscriptions) {
     ASSERT_EQ(alice->publish(node(), entry("x", "for carol")).attr("type"), "result");
     EXPECT_TRUE(carol->wait(event("items", node()))) << carol->client().trace();
 
-    Stanza bad = alice->owner("set", "<subscriptions node='" + node() +
-                                         "'><subscription jid='" + carol->full() +
-                                         "' subscription='maybe'/></subscriptions>");
+    Stanza bad =
+        alice->owner("set", "<subscriptions node='" + node() + "'><subscription jid='" +
+                                carol->full() + "' subscription='maybe'/></subscriptions>");
     EXPECT_EQ(error_condition(bad), "not-acceptable") << bad.serialize();
 }
 
@@ -748,9 +753,9 @@ TEST_F(Pubsub, WhitelistNodesAdmitOnlyAffiliatedEntities) {
     auto alice = login("alice");
     auto bob = login("bob");
     auto carol = login("carol");
-    ASSERT_EQ(alice->create(node(), node_config({{"pubsub#access_model", "whitelist"}}))
-                  .attr("type"),
-              "result");
+    ASSERT_EQ(
+        alice->create(node(), node_config({{"pubsub#access_model", "whitelist"}})).attr("type"),
+        "result");
     ASSERT_EQ(alice->publish(node(), entry("1", "members only")).attr("type"), "result");
 
     Stanza r = carol->subscribe(node());
@@ -776,38 +781,36 @@ TEST_F(Pubsub, AuthorizeNodesNeedTheOwnersApproval) {
     auto bob = login("bob");
     auto carol = login("carol");
     alice->client().send("<presence/>"); // authorization requests go to available resources
-    ASSERT_EQ(alice->create(node(), node_config({{"pubsub#access_model", "authorize"}}))
-                  .attr("type"),
-              "result");
+    ASSERT_EQ(
+        alice->create(node(), node_config({{"pubsub#access_model", "authorize"}})).attr("type"),
+        "result");
     ASSERT_EQ(alice->publish(node(), entry("1", "approved readers only")).attr("type"), "result");
 
     Stanza pending = bob->subscribe(node());
     ASSERT_EQ(pending.attr("type"), "result") << pending.serialize();
-    EXPECT_EQ(pending.child("pubsub", kPubsubNs).child("subscription", kPubsubNs).attr(
-                  "subscription"),
-              "pending");
+    EXPECT_EQ(
+        pending.child("pubsub", kPubsubNs).child("subscription", kPubsubNs).attr("subscription"),
+        "pending");
     Stanza r = bob->items(node());
     EXPECT_EQ(error_condition(r), "not-authorized") << r.serialize();
     EXPECT_EQ(pubsub_error(r), "not-subscribed");
 
     // The owner gets the subscribe_authorization form and approves.
-    Stanza request = alice->wait([](const Stanza& m) {
-        return m.name() == "message" && m.child("x", kDataNs);
-    });
+    Stanza request =
+        alice->wait([](const Stanza& m) { return m.name() == "message" && m.child("x", kDataNs); });
     ASSERT_TRUE(request) << alice->client().trace();
     Element x = request.child("x", kDataNs);
     EXPECT_EQ(form_value(x, "FORM_TYPE"),
               "http://jabber.org/protocol/pubsub#subscribe_authorization");
     EXPECT_EQ(form_value(x, "pubsub#node"), node());
     EXPECT_EQ(form_value(x, "pubsub#subscriber_jid"), bob->full());
-    alice->client().send(
-        "<message to='pubsub.localhost'>" +
-        submit_form("http://jabber.org/protocol/pubsub#subscribe_authorization",
-                    {{"pubsub#subid", form_value(x, "pubsub#subid")},
-                     {"pubsub#node", node()},
-                     {"pubsub#subscriber_jid", bob->full()},
-                     {"pubsub#allow", "true"}}) +
-        "</message>");
+    alice->client().send("<message to='pubsub.localhost'>" +
+                         submit_form("http://jabber.org/protocol/pubsub#subscribe_authorization",
+                                     {{"pubsub#subid", form_value(x, "pubsub#subid")},
+                                      {"pubsub#node", node()},
+                                      {"pubsub#subscriber_jid", bob->full()},
+                                      {"pubsub#allow", "true"}}) +
+                         "</message>");
     Stanza approved = bob->wait([&](const Stanza& m) {
         Element s = m.child("event", kEventNs).child("subscription", kEventNs);
         return m.name() == "message" && s.attr("node") == node() &&
@@ -820,8 +823,9 @@ TEST_F(Pubsub, AuthorizeNodesNeedTheOwnersApproval) {
 
     // The owner can also decide through the subscription list: carol is refused.
     ASSERT_EQ(carol->subscribe(node()).attr("type"), "result");
-    ASSERT_EQ(alice->owner("set", "<subscriptions node='" + node() + "'><subscription jid='" +
-                                      carol->full() + "' subscription='none'/></subscriptions>")
+    ASSERT_EQ(alice
+                  ->owner("set", "<subscriptions node='" + node() + "'><subscription jid='" +
+                                     carol->full() + "' subscription='none'/></subscriptions>")
                   .attr("type"),
               "result");
     EXPECT_EQ(pubsub_error(carol->items(node())), "not-subscribed");
@@ -852,14 +856,16 @@ TEST_F(Pubsub, PresenceAndRosterNodesFollowTheOwnersRoster) {
         return p.name() == "presence" && p.attr("type") == "subscribe";
     })) << alice->client().trace();
     alice->client().send("<presence to='bob@localhost' type='subscribed'/>");
-    ASSERT_TRUE(wait_until([&] { return bob->items(node("presence")).attr("type") == "result"; },
-                           5s))
+    ASSERT_TRUE(
+        wait_until([&] { return bob->items(node("presence")).attr("type") == "result"; }, 5s))
         << bob->items(node("presence")).serialize();
 
     // carol in alice's roster (any group): she may subscribe to the roster node.
-    ASSERT_EQ(alice->iq("set", "<query xmlns='jabber:iq:roster'><item jid='carol@localhost'/>"
-                               "</query>",
-                        "")
+    ASSERT_EQ(alice
+                  ->iq("set",
+                       "<query xmlns='jabber:iq:roster'><item jid='carol@localhost'/>"
+                       "</query>",
+                       "")
                   .attr("type"),
               "result");
     EXPECT_EQ(carol->subscribe(node("roster")).attr("type"), "result");
@@ -869,18 +875,18 @@ TEST_F(Pubsub, PublishModelsDecideWhoMayPublish) {
     auto alice = login("alice");
     auto bob = login("bob");
     auto carol = login("carol");
-    ASSERT_EQ(alice->create(node("open"), node_config({{"pubsub#publish_model", "open"}}))
-                  .attr("type"),
-              "result");
-    ASSERT_EQ(alice->create(node("subscribers"),
-                            node_config({{"pubsub#publish_model", "subscribers"}}))
-                  .attr("type"),
-              "result");
+    ASSERT_EQ(
+        alice->create(node("open"), node_config({{"pubsub#publish_model", "open"}})).attr("type"),
+        "result");
+    ASSERT_EQ(
+        alice->create(node("subscribers"), node_config({{"pubsub#publish_model", "subscribers"}}))
+            .attr("type"),
+        "result");
     EXPECT_EQ(carol->publish(node("open"), entry("c", "anyone")).attr("type"), "result");
     // Anyone may take back their own item, not someone else's.
     ASSERT_EQ(bob->publish(node("open"), entry("b", "bob's")).attr("type"), "result");
-    EXPECT_EQ(error_condition(carol->pubsub(
-                  "set", "<retract node='" + node("open") + "'><item id='b'/></retract>")),
+    EXPECT_EQ(error_condition(carol->pubsub("set", "<retract node='" + node("open") +
+                                                       "'><item id='b'/></retract>")),
               "forbidden");
     EXPECT_EQ(carol->pubsub("set", "<retract node='" + node("open") + "'><item id='c'/></retract>")
                   .attr("type"),
@@ -895,12 +901,12 @@ TEST_F(Pubsub, PublishOptionsArePreconditions) {
     auto alice = login("alice");
     ASSERT_EQ(alice->create(node()).attr("type"), "result");
     auto publish_with = [&](std::string_view id, const std::string& access_model) {
-        return alice->pubsub(
-            "set", "<publish node='" + node() + "'>" + entry(id, "x") +
-                       "</publish><publish-options>" +
-                       submit_form("http://jabber.org/protocol/pubsub#publish-options",
-                                   {{"pubsub#access_model", access_model}}) +
-                       "</publish-options>");
+        return alice->pubsub("set",
+                             "<publish node='" + node() + "'>" + entry(id, "x") +
+                                 "</publish><publish-options>" +
+                                 submit_form("http://jabber.org/protocol/pubsub#publish-options",
+                                             {{"pubsub#access_model", access_model}}) +
+                                 "</publish-options>");
     };
     EXPECT_EQ(publish_with("met", "open").attr("type"), "result");
     Stanza r = publish_with("unmet", "whitelist");
@@ -916,17 +922,17 @@ TEST_F(Pubsub, AutocreateOnPublishCreatesTheNode) {
     Stanza r = alice->publish(node(), entry("1", "first"), kAuto);
     ASSERT_EQ(r.attr("type"), "result") << r.serialize();
     Stanza affs = alice->owner("get", "<affiliations node='" + node() + "'/>", kAuto);
-    EXPECT_NE(affs.serialize().find("affiliation='owner'"), std::string::npos)
-        << affs.serialize();
+    EXPECT_NE(affs.serialize().find("affiliation='owner'"), std::string::npos) << affs.serialize();
     r = bob->pubsub("get", "<items node='" + node() + "'/>", kAuto);
     EXPECT_EQ(item_ids(r), strings({"1"})) << r.serialize();
 
     // The publish-options of the first publish configure the new node.
-    r = alice->pubsub("set", "<publish node='" + node("private") + "'>" + entry("1", "x") +
-                                 "</publish><publish-options>" +
-                                 submit_form("http://jabber.org/protocol/pubsub#publish-options",
-                                             {{"pubsub#access_model", "whitelist"}}) +
-                                 "</publish-options>",
+    r = alice->pubsub("set",
+                      "<publish node='" + node("private") + "'>" + entry("1", "x") +
+                          "</publish><publish-options>" +
+                          submit_form("http://jabber.org/protocol/pubsub#publish-options",
+                                      {{"pubsub#access_model", "whitelist"}}) +
+                          "</publish-options>",
                       kAuto);
     ASSERT_EQ(r.attr("type"), "result") << r.serialize();
     r = bob->pubsub("get", "<items node='" + node("private") + "'/>", kAuto);
@@ -948,10 +954,10 @@ TEST_F(Pubsub, DiscoShowsTheServiceAndItsNodes) {
     for (Element f : query.children("feature", kDiscoInfoNs)) {
         features.emplace_back(f.attr("var"));
     }
-    for (const char* f : {"http://jabber.org/protocol/pubsub",
-                          "http://jabber.org/protocol/pubsub#publish",
-                          "http://jabber.org/protocol/pubsub#create-nodes",
-                          "http://jabber.org/protocol/pubsub#publish-options"}) {
+    for (const char* f :
+         {"http://jabber.org/protocol/pubsub", "http://jabber.org/protocol/pubsub#publish",
+          "http://jabber.org/protocol/pubsub#create-nodes",
+          "http://jabber.org/protocol/pubsub#publish-options"}) {
         EXPECT_NE(std::find(features.begin(), features.end(), f), features.end()) << f;
     }
 
@@ -967,7 +973,8 @@ TEST_F(Pubsub, DiscoShowsTheServiceAndItsNodes) {
     EXPECT_TRUE(listed) << items.serialize();
 
     Stanza node_info = alice->iq("get", "<query xmlns='http://jabber.org/protocol/disco#info' "
-                                        "node='" + node() + "'/>");
+                                        "node='" +
+                                            node() + "'/>");
     ASSERT_EQ(node_info.attr("type"), "result") << node_info.serialize();
     query = node_info.child("query", kDiscoInfoNs);
     EXPECT_EQ(query.attr("node"), node());
@@ -978,12 +985,14 @@ TEST_F(Pubsub, DiscoShowsTheServiceAndItsNodes) {
     EXPECT_EQ(form_value(meta, "pubsub#owner"), alice->bare());
 
     Stanza node_items = alice->iq("get", "<query xmlns='http://jabber.org/protocol/disco#items' "
-                                         "node='" + node() + "'/>");
+                                         "node='" +
+                                             node() + "'/>");
     EXPECT_EQ(node_items.child("query", kDiscoItemsNs).child("item", kDiscoItemsNs).attr("name"),
               "i1")
         << node_items.serialize();
     Stanza missing = alice->iq("get", "<query xmlns='http://jabber.org/protocol/disco#info' "
-                                      "node='missing-" + node() + "'/>");
+                                      "node='missing-" +
+                                          node() + "'/>");
     EXPECT_EQ(error_condition(missing), "item-not-found") << missing.serialize();
 }
 
@@ -1010,10 +1019,10 @@ TEST(PubsubRestart, NodesItemsAndSubscriptionsSurviveARestart) {
         User bob(server, "bob");
         ASSERT_TRUE(alice.connect());
         ASSERT_TRUE(bob.connect());
-        ASSERT_EQ(alice.create(node, node_config({{"pubsub#title", "Kept"},
-                                                  {"pubsub#max_items", "10"}}))
-                      .attr("type"),
-                  "result");
+        ASSERT_EQ(
+            alice.create(node, node_config({{"pubsub#title", "Kept"}, {"pubsub#max_items", "10"}}))
+                .attr("type"),
+            "result");
         for (const char* id : {"one", "two", "three"}) {
             ASSERT_EQ(alice.publish(node, entry(id, id)).attr("type"), "result");
         }
@@ -1025,26 +1034,29 @@ TEST(PubsubRestart, NodesItemsAndSubscriptionsSurviveARestart) {
     ASSERT_NO_FATAL_FAILURE(server.stop_cleanly());
 
     ASSERT_NO_FATAL_FAILURE(server.start());
-    User alice(server, "alice");
-    User bob(server, "bob");
-    ASSERT_TRUE(alice.connect());
-    ASSERT_TRUE(bob.connect());
-    Stanza items = bob.items(node);
-    EXPECT_EQ(item_ids(items), strings({"two", "three", "one"})) << items.serialize();
-    EXPECT_NE(items.serialize().find("one again"), std::string::npos);
-    Stanza form = alice.owner("get", "<configure node='" + node + "'/>");
-    Element x = form.child("pubsub", kOwnerNs).child("configure", kOwnerNs).child("x", kDataNs);
-    EXPECT_EQ(form_value(x, "pubsub#title"), "Kept") << form.serialize();
-    EXPECT_EQ(form_value(x, "pubsub#max_items"), "10");
-    Stanza affs = alice.owner("get", "<affiliations node='" + node + "'/>");
-    EXPECT_NE(affs.serialize().find("carol@localhost"), std::string::npos) << affs.serialize();
-    // bob's subscription still holds: he hears of a new item.
-    ASSERT_EQ(alice.publish(node, entry("four", "after the restart")).attr("type"), "result");
-    EXPECT_TRUE(bob.wait(event("items", node))) << bob.client().trace() << server.log_tail();
-    // Generated ids after the restart do not collide with stored ones.
-    Stanza generated = alice.publish(node, entry({}, "new"));
-    EXPECT_EQ(generated.attr("type"), "result") << generated.serialize();
-    EXPECT_EQ(item_ids(bob.items(node)).size(), 5u);
+    {
+        User alice(server, "alice");
+        User bob(server, "bob");
+        ASSERT_TRUE(alice.connect());
+        ASSERT_TRUE(bob.connect());
+        Stanza items = bob.items(node);
+        EXPECT_EQ(item_ids(items), strings({"two", "three", "one"})) << items.serialize();
+        EXPECT_NE(items.serialize().find("one again"), std::string::npos);
+        Stanza form = alice.owner("get", "<configure node='" + node + "'/>");
+        Element x = form.child("pubsub", kOwnerNs).child("configure", kOwnerNs).child("x", kDataNs);
+        EXPECT_EQ(form_value(x, "pubsub#title"), "Kept") << form.serialize();
+        EXPECT_EQ(form_value(x, "pubsub#max_items"), "10");
+        Stanza affs = alice.owner("get", "<affiliations node='" + node + "'/>");
+        EXPECT_NE(affs.serialize().find("carol@localhost"), std::string::npos) << affs.serialize();
+        // bob's subscription still holds: he hears of a new item.
+        ASSERT_EQ(alice.publish(node, entry("four", "after the restart")).attr("type"), "result");
+        EXPECT_TRUE(bob.wait(event("items", node))) << bob.client().trace() << server.log_tail();
+        // Generated ids after the restart do not collide with stored ones.
+        Stanza generated = alice.publish(node, entry({}, "new"));
+        EXPECT_EQ(generated.attr("type"), "result") << generated.serialize();
+        EXPECT_EQ(item_ids(bob.items(node)).size(), 5u);
+    }
+    // After the clients left: a client closing its stream to a stopped server gets SIGPIPE.
     server.stop_cleanly();
 }
 

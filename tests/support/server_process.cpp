@@ -16,6 +16,15 @@
 extern char** environ;
 
 namespace cadenza::test {
+namespace {
+
+// A server that closes a connection must not kill the test that still writes to it.
+const bool kSigpipeIgnored = [] {
+    std::signal(SIGPIPE, SIG_IGN);
+    return true;
+}();
+
+} // namespace
 
 std::string env_path(const char* name) {
     const char* value = std::getenv(name);

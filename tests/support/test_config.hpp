@@ -8,13 +8,15 @@
 
 namespace cadenza::test {
 
-// Global section: HTTP on 127.0.0.1:<http_port>, no HTTPS, debug log to stderr, the test
+// Global section: HTTP on 127.0.0.1:<http_port>, no HTTPS and no XMPP listener (tests that
+// want them set their own ports after this), debug log to stderr, the test
 // and example module folders as plugin paths, data under the temp dir.
 inline std::string loopback_globals(int http_port) {
     return "http_ports = { " + std::to_string(http_port) +
            " }\n"
            "http_interfaces = { \"127.0.0.1\" }\n"
            "https_ports = { }\n"
+           "c2s_ports = { }\n"
            "log = { debug = \"*console\" }\n"
            "data_path = \"data\"\n"
            "plugin_paths = { \"" +
