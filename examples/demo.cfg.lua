@@ -5,7 +5,10 @@ http_ports = { 5280 }
 http_interfaces = { "127.0.0.1" }
 https_ports = { 5281 }
 https_interfaces = { "127.0.0.1" }
-https_ssl = { certificate = "../demo-data/localhost.crt", key = "../demo-data/localhost.key" }
+
+-- XMPP clients on 127.0.0.1:5222 (STARTTLS). The certificate serves HTTPS too.
+c2s_interfaces = { "127.0.0.1" }
+ssl = { certificate = "../demo-data/localhost.crt", key = "../demo-data/localhost.key" }
 
 data_path = "../demo-data"
 log = "*console"
