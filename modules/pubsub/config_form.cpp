@@ -121,7 +121,9 @@ std::optional<std::string> apply_config_form(const SubmittedForm& form, NodeConf
         }
         std::string value = values.empty() ? std::string() : values.front();
         if (!apply_field(var, value, updated, max_items_limit)) {
-            return "invalid value '" + value + "' for " + var;
+            std::string error = "invalid value '";
+            error.append(value).append("' for ").append(var);
+            return error;
         }
     }
     config = updated; // all or nothing
@@ -175,12 +177,12 @@ void add_meta_data_form(Element parent, const NodeState& node) {
 }
 
 std::string xep82_datetime(std::int64_t seconds) {
-    std::time_t t = static_cast<std::time_t>(seconds);
+    auto t = static_cast<std::time_t>(seconds);
     std::tm tm{};
     gmtime_r(&t, &tm);
     char buffer[32];
     std::size_t n = std::strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    return std::string(buffer, n);
+    return {buffer, n};
 }
 
 } // namespace cadenza::pubsub_module

@@ -162,7 +162,9 @@ void PubsubService::set_affiliations(const Request& r) {
         r.stanza,
         [this, name, changes](storage::Database&) {
             NodeState& n = node_to_change(name);
-            for (const auto& [jid, affiliation] : changes) {
+            for (const auto& change : changes) {
+                const std::string& jid = change.first;
+                Affiliation affiliation = change.second;
                 store_.set_affiliation(name, jid, affiliation);
                 if (affiliation == Affiliation::kNone) {
                     n.affiliations.erase(jid);

@@ -37,7 +37,7 @@ Settings read_settings(const Options& options, const Logger& log) {
         options.get_int("pubsub_default_max_items", std::min<std::int64_t>(20, s.max_items_limit),
                         0, s.max_items_limit);
     s.max_payload_size = static_cast<std::size_t>(
-        options.get_int("pubsub_max_payload_size", 256 * 1024, 64, 16 * 1024 * 1024));
+        options.get_int("pubsub_max_payload_size", 256LL * 1024, 64, 16LL * 1024 * 1024));
     s.disco_name = options.get_string("name", "Cadenza PubSub Service");
     return s;
 }

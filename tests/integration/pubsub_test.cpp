@@ -129,7 +129,7 @@ struct Server {
             EXPECT_EQ(log.find(report), std::string::npos) << log_tail();
         }
     }
-    std::string log_tail() const {
+    [[nodiscard]] std::string log_tail() const {
         std::string log = process ? process->log() : std::string();
         constexpr std::size_t kTail = 20000;
         return log.size() > kTail ? log.substr(log.size() - kTail) : log;
@@ -152,8 +152,8 @@ public:
         EXPECT_TRUE(r) << r.error << client_.trace();
         return r.connected;
     }
-    std::string bare() const { return name_ + "@localhost"; }
-    std::string full() const { return bare() + "/desk"; }
+    [[nodiscard]] std::string bare() const { return name_ + "@localhost"; }
+    [[nodiscard]] std::string full() const { return bare() + "/desk"; }
     XmppClient& client() { return client_; }
 
     // <iq type='{type}' to='{to}'>{payload}</iq>, answered (empty Stanza on timeout).
