@@ -24,7 +24,9 @@ std::string host_name_key(std::string_view name) {
 }
 
 ConfigBuilder::ConfigBuilder(Config& config) : config_(config) {
-    config_.global.name = "*";
+    // assign(1, '*'), not = "*": GCC 12 at -O3 warns -Wrestrict on the latter (a false
+    // positive, GCC bug 105329), which -Werror would make fatal in release builds.
+    config_.global.name.assign(1, '*');
     config_.global.kind = SectionKind::kGlobal;
 }
 
