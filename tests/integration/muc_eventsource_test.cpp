@@ -167,6 +167,54 @@ TEST_F(MucEventsourceTest, AnOccupantWhoseSessionEndsLeavesTheRoom) {
     EXPECT_EQ(s.parser.events()[1].data, "{\"nick\":\"bobby\"}");
 }
 
+TEST_F(MucEventsourceTest, KeepAlivesCorsAndTheUnsentBytesCapAsForPubsub) {
+    start("  eventsource_keepalive = 1\n"
+          "  eventsource_cors_origins = { \"https://app.example\" }\n"
+          "  eventsource_max_buffer = 65536\n");
+    create_room("lobby");
+    Stream quiet = open_room("/eventsource/lobby", {{"Origin", "https://app.example"}});
+    EXPECT_EQ(quiet.head.header("Access-Control-Allow-Origin").value_or(""), "https://app.example");
+    EXPECT_EQ(quiet.head.header("Access-Control-Allow-Credentials").value_or(""), "true");
+    ASSERT_TRUE(wait_until(
+        [&] {
+            quiet.parser.feed(quiet.client->read_some(50ms));
+            return quiet.parser.comments() >= 1;
+        },
+        5s));
+
+    HttpClient preflight(http_port_);
+    preflight.send_request("OPTIONS", "/eventsource/lobby", "rooms.localhost",
+                           {{"Origin", "https://app.example"}});
+    EXPECT_EQ(preflight.read_response().status, 204);
+
+    // A reader that never reads is closed once the room said more than the kernel can hold.
+    HttpClient::Options small;
+    small.receive_buffer = 4096;
+    Stream slow;
+    slow.client = std::make_unique<HttpClient>(http_port_, small);
+    slow.client->send_request("GET", "/eventsource/lobby", "rooms.localhost");
+    slow.head = slow.client->read_head();
+    ASSERT_EQ(slow.head.status, 200);
+    std::string body(32 * 1024, 'x');
+    for (int batch = 0; batch < 16; ++batch) {
+        for (int i = 0; i < 20; ++i) {
+            alice_->send("<message to='lobby@rooms.localhost' type='groupchat'><body>" + body +
+                         "</body></message>");
+        }
+        for (int i = 0; i < 20; ++i) {
+            ASSERT_TRUE(alice_->wait_for(
+                [](const Stanza& m) { return m.name() == "message" && m.attr("type") == "groupchat"; },
+                20s));
+        }
+        for (std::string d = quiet.client->read_some(20ms); !d.empty();
+             d = quiet.client->read_some(20ms)) {
+            quiet.parser.feed(d);
+        }
+    }
+    EXPECT_TRUE(slow.client->wait_closed(10s)) << "the slow room stream was not closed";
+    ASSERT_TRUE(read_events(quiet, 320, 30s)) << quiet.parser.events().size();
+}
+
 TEST_F(MucEventsourceTest, DestroyingTheRoomEndsItsStreams) {
     start();
     create_room("doomed");

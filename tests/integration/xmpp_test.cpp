@@ -576,6 +576,69 @@ TEST_F(XmppC2s, ASecondLoginWithTheSameResourceReplacesTheFirst) {
 
 // The test clients themselves, without a server.
 
+TEST_F(XmppC2s, InBandRegistrationOnlyWhenAllowed) {
+    ASSERT_NO_FATAL_FAILURE(start("c2s_require_encryption = false\nallow_registration = true\n"));
+    auto raw = raw_stream();
+    EXPECT_NE(raw->transcript().find("http://jabber.org/features/iq-register"), std::string::npos)
+        << raw->transcript();
+    ASSERT_TRUE(raw->send("<iq type='get' id='r1'><query xmlns='jabber:iq:register'/></iq>"));
+    ASSERT_TRUE(raw->read_until("</iq>")) << raw->transcript();
+    EXPECT_NE(raw->transcript().find("<password"), std::string::npos) << raw->transcript();
+    ASSERT_TRUE(raw->send("<iq type='set' id='r2'><query xmlns='jabber:iq:register'>"
+                          "<username>carol</username><password>pw</password></query></iq>"));
+    ASSERT_TRUE(raw->read_until("id='r2'")) << raw->transcript();
+    EXPECT_EQ(raw->transcript().find("type='error'"), std::string::npos) << raw->transcript();
+    // Registering the same name again is a conflict.
+    ASSERT_TRUE(raw->send("<iq type='set' id='r3'><query xmlns='jabber:iq:register'>"
+                          "<username>carol</username><password>pw</password></query></iq>"));
+    ASSERT_TRUE(raw->read_until("<conflict")) << raw->transcript();
+
+    XmppClientOptions no_tls = options();
+    no_tls.tls = XmppClientOptions::Tls::kDisabled;
+    auto carol = client("carol", no_tls, "pw");
+    XmppConnectResult r = carol->connect();
+    EXPECT_TRUE(r) << describe(r, *carol);
+}
+
+TEST_F(XmppC2s, InBandRegistrationIsOffByDefault) {
+    ASSERT_NO_FATAL_FAILURE(start("c2s_require_encryption = false\n"));
+    auto raw = raw_stream();
+    EXPECT_EQ(raw->transcript().find("iq-register"), std::string::npos) << raw->transcript();
+    ASSERT_TRUE(raw->send("<iq type='set' id='r1'><query xmlns='jabber:iq:register'>"
+                          "<username>mallory</username><password>pw</password></query></iq>"));
+    EXPECT_TRUE(raw->read_until("not-authorized")) << raw->transcript();
+}
+
+TEST_F(XmppC2s, DirectTlsPortsSpeakTlsFromTheFirstByte) {
+    int direct = free_port();
+    ASSERT_NO_FATAL_FAILURE(
+        start("c2s_direct_tls_ports = { " + std::to_string(direct) + " }\n"));
+    RawXmppConnection raw(direct);
+    raw.start_tls("localhost", cert_.cert_file);
+    ASSERT_TRUE(raw.send(client_stream_header("localhost")));
+    ASSERT_TRUE(raw.read_until("</stream:features>")) << raw.transcript();
+    // Already encrypted: no STARTTLS offered, PLAIN allowed.
+    EXPECT_EQ(raw.transcript().find("<starttls"), std::string::npos) << raw.transcript();
+    EXPECT_NE(raw.transcript().find(">PLAIN<"), std::string::npos) << raw.transcript();
+}
+
+TEST_F(XmppC2s, RepeatedFailuresFromOneAddressAreSlowedDown) {
+    ASSERT_NO_FATAL_FAILURE(start("c2s_require_encryption = false\nallow_unencrypted_plain_auth = true\n"));
+    std::string wrong = base64_encode(std::string("\0alice\0wrong", 12));
+    auto attempt = [&] {
+        auto raw = raw_stream();
+        auto begin = std::chrono::steady_clock::now();
+        EXPECT_TRUE(raw->send("<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='PLAIN'>" +
+                              wrong + "</auth>"));
+        EXPECT_TRUE(raw->read_until("not-authorized", 20s)) << raw->transcript();
+        return std::chrono::steady_clock::now() - begin;
+    };
+    for (int i = 0; i < 3; ++i) {
+        EXPECT_LT(attempt(), 400ms) << "the first failures are answered at once";
+    }
+    EXPECT_GE(attempt(), 400ms) << "the fourth failure is delayed";
+}
+
 TEST(XmppTestSupport, ScramSha1ClientMatchesRfc5802) {
     SaslClient sasl("SCRAM-SHA-1", "user", "pencil", "fyko+d2lbbFgONRv9qkxdawL");
     EXPECT_EQ(sasl.initial_response(), "n,,n=user,r=fyko+d2lbbFgONRv9qkxdawL");
