@@ -7,18 +7,26 @@
 // follows HttpServer's request handler step by step (the steps are not separable from its
 // libevent callback): path decoding, the Host choice (absolute-form target first), Router::route
 // against a route table like a running server's, the wildcard decoding, and the RequestImpl a
-// handler sees (query(), query_all(), header(), body()).
+// handler sees (query(), query_all(), header(), body()), and the request headers the
+// eventsource modules read in their handlers: Authorization (HTTP Basic), Last-Event-ID and
+// Origin (CORS), with the JSON quoting they put event data through.
 //
 // Checked: a found route's base path and wildcard are really a prefix and a suffix of the path;
 // the Host is case-insensitive and a :port does not change the route; percent-decoding inverts
-// percent-encoding; the query and header accessors give what was sent.
+// percent-encoding; the query and header accessors give what was sent; Basic authentication
+// lets in only juliet@localhost with her password; JSON quoting always gives valid JSON, which
+// reads back as the text when that is valid UTF-8.
 #include "http/event_stream.hpp"
 #include "http/percent_decode.hpp"
 #include "http/request.hpp"
 #include "http/router.hpp"
 #include "log/log_sinks.hpp"
 
+#include <cadenza/accounts.hpp>
+#include <cadenza/eventsource.hpp>
+
 #include <event2/buffer.h>
+#include <nlohmann/json.hpp>
 #include <event2/event.h>
 #include <event2/http.h>
 
@@ -51,6 +59,71 @@ struct Seen {
     cadenza::http::Request* request = nullptr;
 };
 
+// One account, juliet@localhost / pencil. No storage: this target is about parsing.
+class FixedAccounts final : public cadenza::Accounts {
+public:
+    bool is_local_domain(std::string_view domain) const override { return domain == "localhost"; }
+    bool exists(const cadenza::Jid& bare) override { return bare.str() == "juliet@localhost"; }
+    bool verify_password(const cadenza::Jid& bare, std::string_view password) override {
+        return exists(bare) && password == "pencil";
+    }
+    bool is_subscribed_to(const cadenza::Jid&, const cadenza::Jid&) override { return false; }
+    bool in_roster(const cadenza::Jid&, const cadenza::Jid&) override { return false; }
+};
+
+bool valid_utf8(std::string_view text) {
+    try {
+        (void)nlohmann::json(std::string(text)).dump();
+        return true;
+    } catch (const nlohmann::json::exception&) {
+        return false;
+    }
+}
+
+void check_json_string(std::string_view text) {
+    std::string quoted = cadenza::eventsource::json_string(text);
+    nlohmann::json parsed;
+    try {
+        parsed = nlohmann::json::parse(quoted);
+    } catch (const nlohmann::json::exception&) {
+        fail("json_string() gave invalid JSON", quoted);
+    }
+    if (!parsed.is_string()) {
+        fail("json_string() gave something else than a string", quoted);
+    }
+    if (valid_utf8(text) && parsed.get<std::string>() != text) {
+        fail("json_string() changed valid UTF-8 text", quoted);
+    }
+}
+
+// What the eventsource handlers read from the request headers.
+void check_eventsource_headers(const cadenza::http::Request& request) {
+    static FixedAccounts accounts;
+    auto auth = cadenza::eventsource::authenticate(request, accounts, true);
+    using Status = cadenza::eventsource::Auth::Status;
+    if (auth.status == Status::kUser && (!auth.jid || auth.jid->str() != "juliet@localhost")) {
+        fail("Basic authentication let in someone else", auth.jid ? auth.jid->str() : "");
+    }
+    if (auth.status == Status::kAnonymous && request.header("Authorization")) {
+        fail("an Authorization header was ignored", *request.header("Authorization"));
+    }
+    auto insecure = cadenza::eventsource::authenticate(request, accounts, false);
+    if (insecure.status == Status::kUser) {
+        fail("Basic authentication on plain HTTP without allow_insecure", "");
+    }
+    std::string id = cadenza::eventsource::last_event_id(request);
+    check_json_string(id);
+    check_json_string(request.wildcard());
+    static const cadenza::eventsource::Cors cors({"https://allowed.example", "*"});
+    static const cadenza::eventsource::Cors strict({"https://allowed.example"});
+    (void)cors.headers(request);
+    auto headers = strict.headers(request);
+    auto origin = request.header("Origin");
+    if (!headers.empty() && (!origin || *origin != "https://allowed.example")) {
+        fail("CORS allowed an origin that is not listed", origin.value_or("(none)"));
+    }
+}
+
 struct World {
     struct event_base* base = event_base_new();
     Router router;
@@ -58,7 +131,9 @@ struct World {
     Seen seen;
 
     World() {
+        // Every line is formatted (the code paths count) and dropped: no sink, a no-op capture.
         cadenza::logging::set_sinks({});
+        cadenza::logging::set_capture([](cadenza::LogLevel, std::string_view, std::string_view) {});
         hub = std::make_unique<cadenza::http::StreamHub>(base, 30);
         auto handler = [this](std::string label) {
             return [this, label](cadenza::http::Request& req) {
@@ -322,6 +397,7 @@ void dispatch(const Head& head) {
     if (request.answered()) {
         fail("a request is answered before any answer", raw_path);
     }
+    check_eventsource_headers(request);
 }
 
 } // namespace

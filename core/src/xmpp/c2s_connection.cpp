@@ -306,7 +306,7 @@ void C2sConnection::handle_negotiation(Stanza& stanza) {
         }
         write("<proceed xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>");
         tls_pending_ = true;
-        parser_.reset();
+        restart_stream();
         return;
     }
     if (ns == kSaslNs && !authenticated_) {
@@ -392,7 +392,7 @@ void C2sConnection::handle_sasl_step(const auth::SaslStep& step) {
               "</success>");
         kLog.info(username_, "@", host_, " authenticated with ", mechanism, " from ", remote_,
                   tls_ ? " over TLS" : "");
-        parser_.reset(); // the client restarts the stream (RFC 6120 §6.4.6)
+        restart_stream(); // the client restarts the stream (RFC 6120 §6.4.6)
         return;
     }
     case auth::SaslStatus::kFailure: {
@@ -520,6 +520,13 @@ void C2sConnection::handle_session_stanza(Stanza stanza) {
         return;
     }
     context_.router.route(std::move(stanza), *this);
+}
+
+// After a restart the client expects a fresh stream header before anything else, a stream
+// error included: without it the client cannot even parse the error.
+void C2sConnection::restart_stream() {
+    parser_.reset();
+    header_sent_ = false;
 }
 
 void C2sConnection::set_presence(Stanza presence, int priority) {

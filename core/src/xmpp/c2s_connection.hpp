@@ -71,6 +71,7 @@ private:
     void handle_registration(Stanza& stanza);
     void handle_session_stanza(Stanza stanza);
     void on_timer();
+    void restart_stream();
     void finish(); // close the socket once the output is written
     void output_flushed();
     void drain_tick();
