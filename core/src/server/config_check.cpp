@@ -63,12 +63,7 @@ CheckReport check_config_file(const std::string& path) {
     check(report, [&] { parse_log_option(context.global_options.find("log"), cfg.path); });
     check(report, [&] { read_storage_settings(context.global_options, cfg.path); });
     check(report, [&] {
-        std::vector<std::string> virtual_hosts;
-        for (const auto& h : context.hosts) {
-            if (h->kind == config::SectionKind::kVirtualHost) {
-                virtual_hosts.push_back(h->name);
-            }
-        }
+        std::vector<std::string> virtual_hosts = virtual_host_names(context);
         HttpPlan plan = plan_http(context.global_options, cfg.path, virtual_hosts);
         if (plan.tls) {
             net::make_server_tls_context(plan.tls->certificate, plan.tls->key);

@@ -17,4 +17,14 @@ void build_hosts(ServerContext& context, std::vector<std::string>& problems) {
     }
 }
 
+std::vector<std::string> virtual_host_names(const ServerContext& context) {
+    std::vector<std::string> names;
+    for (const auto& host : context.hosts) {
+        if (host->kind == config::SectionKind::kVirtualHost) {
+            names.push_back(host->name);
+        }
+    }
+    return names;
+}
+
 } // namespace cadenza

@@ -12,4 +12,7 @@ namespace cadenza {
 // skipped and described in `problems`.
 void build_hosts(ServerContext& context, std::vector<std::string>& problems);
 
+// The names of the enabled VirtualHosts, in config order (certificate lookup uses the first).
+std::vector<std::string> virtual_host_names(const ServerContext& context);
+
 } // namespace cadenza

@@ -58,14 +58,6 @@ rlim_t raise_file_limit() {
     return limit.rlim_cur;
 }
 
-std::string describe(const http::ListenAddress& a) {
-    std::ostringstream out;
-    out << (a.tls ? "https " : "http ") << (a.interface.find(':') != std::string::npos ? "[" : "")
-        << a.interface << (a.interface.find(':') != std::string::npos ? "]" : "") << ':'
-        << a.port;
-    return out.str();
-}
-
 } // namespace
 
 struct Server::Impl {
@@ -83,12 +75,7 @@ struct Server::Impl {
     bool stopping = false;
 
     void listen() {
-        std::vector<std::string> virtual_hosts;
-        for (const auto& h : context->hosts) {
-            if (h->kind == config::SectionKind::kVirtualHost) {
-                virtual_hosts.push_back(h->name);
-            }
-        }
+        std::vector<std::string> virtual_hosts = virtual_host_names(*context);
         HttpPlan plan = plan_http(context->global_options, config.path, virtual_hosts);
         if (plan.tls) {
             try {
@@ -116,16 +103,6 @@ struct Server::Impl {
         } catch (const std::exception& e) {
             throw StartupError(e.what());
         }
-        std::ostringstream where;
-        auto ports = http->bound_ports();
-        for (std::size_t i = 0; i < plan.addresses.size(); ++i) {
-            auto a = plan.addresses[i];
-            if (i < ports.size()) {
-                a.port = ports[i];
-            }
-            where << (i ? ", " : "") << describe(a);
-        }
-        kLog.info("listening on ", where.str());
     }
 
     void open_storage() {
@@ -146,12 +123,7 @@ struct Server::Impl {
     }
 
     void start_xmpp() {
-        std::vector<std::string> virtual_hosts;
-        for (const auto& h : context->hosts) {
-            if (h->kind == config::SectionKind::kVirtualHost) {
-                virtual_hosts.push_back(h->name);
-            }
-        }
+        std::vector<std::string> virtual_hosts = virtual_host_names(*context);
         if (auto files = find_tls_files(context->global_options, config.path, virtual_hosts,
                                         {"c2s_ssl", "ssl"})) {
             try {
