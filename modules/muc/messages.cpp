@@ -108,9 +108,10 @@ void MucHost::groupchat(StanzaEvent& event, Room& room, Occupant& sender) {
 
 // The message goes out only after its history row is committed. So every stanza id a client
 // or an event stream sees names a stored message (a Last-Event-ID resume always finds it),
-// and nothing a client saw is lost by a crash. The cost is one group commit of latency; writes
-// of one loop turn share it. Messages without a body are not stored but wait for the same
-// commit, so the room's messages leave in the order they came.
+// and nothing a client saw is lost by a crash of the process. It goes out before the commit is
+// synced: MUC has no acknowledgement to hold back, and the sync (milliseconds) would delay
+// every room. Messages without a body are not stored but wait for the same commit, so the
+// room's messages leave in the order they came.
 void MucHost::store_and_broadcast(Room& room, Stanza message, const std::string& nick) {
     auto entry = std::make_shared<HistoryMessage>();
     entry->stanza_id = new_stanza_id();
@@ -165,9 +166,10 @@ void MucHost::store_and_broadcast(Room& room, Stanza message, const std::string&
         self->module_.notify(kBroadcastMessage, broadcast);
     };
     if (has_body) {
-        store_.append_history(room.name(), entry, std::move(deliver));
+        store_.append_history(room.name(), entry, [deliver] { deliver(true); },
+                              [deliver] { deliver(false); });
     } else {
-        store_.after_commit(std::move(deliver));
+        store_.after_commit([deliver] { deliver(true); });
     }
 }
 
@@ -187,7 +189,7 @@ void MucHost::change_subject(StanzaEvent& event, Room& room, Occupant& sender) {
     // After the commit, so that it cannot overtake a message sent just before it.
     std::weak_ptr<MucHost> weak = weak_from_this();
     store_.after_commit(
-        [weak, name = room.name(), instance = room.instance(), subject, nick = sender.nick](bool) {
+        [weak, name = room.name(), instance = room.instance(), subject, nick = sender.nick] {
             auto self = weak.lock();
             Room* r = self ? self->find_room(name) : nullptr;
             if (r == nullptr || r->instance() != instance) {

@@ -262,7 +262,10 @@ void RoomStore::delete_room(std::string_view room) {
 }
 
 void RoomStore::append_history(std::string_view room, std::shared_ptr<HistoryMessage> message,
-                               Done done) {
+                               Visible visible, std::function<void()> failed) {
+    // The done callback only reports a write that never became visible: a failed sync after
+    // the commit is logged by the database, and the message already went out.
+    auto shown = std::make_shared<bool>(false);
     db_.write(
         [host = host_, room = std::string(room), message](storage::Database& db) {
             db.prepare("INSERT INTO muc_history (host, room, stanza_id, nick, body, stanza, "
@@ -277,11 +280,19 @@ void RoomStore::append_history(std::string_view room, std::shared_ptr<HistoryMes
                 .run();
             message->sequence = db.last_insert_rowid();
         },
-        std::move(done));
+        [shown, failed = std::move(failed)](bool) {
+            if (!*shown && failed) {
+                failed();
+            }
+        },
+        [shown, visible = std::move(visible)] {
+            *shown = true;
+            visible();
+        });
 }
 
-void RoomStore::after_commit(Done done) {
-    db_.write([](storage::Database&) {}, std::move(done));
+void RoomStore::after_commit(Visible visible) {
+    db_.write([](storage::Database&) {}, nullptr, std::move(visible));
 }
 
 void RoomStore::trim_history(std::string_view room, std::int64_t keep) {

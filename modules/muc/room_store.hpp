@@ -32,6 +32,8 @@ struct StoredRoom {
 class RoomStore {
 public:
     using Done = std::function<void(bool committed)>;
+    // Runs right after the commit, before the change is synced (see storage::Database::write).
+    using Visible = std::function<void()>;
 
     RoomStore(storage::Database& db, std::string host);
 
@@ -55,11 +57,13 @@ public:
     void forget_room(std::string_view room);
     // Deletes everything of the room, history included.
     void delete_room(std::string_view room);
-    // Stores a message; the work sets message->sequence before `done` runs.
-    void append_history(std::string_view room, std::shared_ptr<HistoryMessage> message, Done done);
-    // Runs `done` after the commit of what was written before it (keeps stanzas that need
+    // Stores a message; the work sets message->sequence before `visible` runs. `failed` runs
+    // when it could not be stored.
+    void append_history(std::string_view room, std::shared_ptr<HistoryMessage> message,
+                        Visible visible, std::function<void()> failed);
+    // Runs `visible` after the commit of what was written before it (keeps stanzas that need
     // no storage in order with those that do).
-    void after_commit(Done done);
+    void after_commit(Visible visible);
     // Keeps only the newest `keep` messages of the room.
     void trim_history(std::string_view room, std::int64_t keep);
 

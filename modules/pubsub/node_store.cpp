@@ -155,6 +155,9 @@ void NodeStore::update_config(std::string_view node, const NodeConfig& c) {
 }
 
 void NodeStore::delete_node(std::string_view node) {
+    if (auto it = counts_.find(node); it != counts_.end()) {
+        counts_.erase(it);
+    }
     // Children first: correct whether or not SQLite enforces the foreign keys.
     for (std::string_view sql : {"DELETE FROM pubsub_items WHERE host = ? AND node = ?",
                                  "DELETE FROM pubsub_affiliations WHERE host = ? AND node = ?",
@@ -204,12 +207,26 @@ void NodeStore::delete_subscription(std::string_view node, std::string_view jid)
         .run();
 }
 
+std::int64_t& NodeStore::count(std::string_view node) {
+    auto it = counts_.find(node);
+    if (it == counts_.end()) {
+        auto& st = db_.prepare("SELECT count(*) FROM pubsub_items WHERE host = ? AND node = ?");
+        st.bind(1, host_).bind(2, node);
+        std::int64_t n = st.step() ? st.column_int(0) : 0;
+        st.reset();
+        it = counts_.emplace(std::string(node), n).first;
+    }
+    return it->second;
+}
+
 std::int64_t NodeStore::store_item(std::string_view node, const Item& item) {
+    std::int64_t& items = count(node);
     db_.prepare("DELETE FROM pubsub_items WHERE host = ? AND node = ? AND id = ?")
         .bind(1, host_)
         .bind(2, node)
         .bind(3, item.id)
         .run();
+    items -= db_.changes();
     db_.prepare("INSERT INTO pubsub_items (host, node, id, payload, publisher, published_at) "
                 "VALUES (?, ?, ?, ?, ?, ?)")
         .bind(1, host_)
@@ -219,6 +236,7 @@ std::int64_t NodeStore::store_item(std::string_view node, const Item& item) {
         .bind(5, item.publisher)
         .bind(6, item.published_at)
         .run();
+    ++items;
     return db_.last_insert_rowid();
 }
 
@@ -227,25 +245,30 @@ std::int64_t NodeStore::trim(std::string_view node, std::int64_t keep) {
         purge(node);
         return db_.changes();
     }
-    // The oldest item kept is the keep-th newest; everything before it goes.
-    db_.prepare("DELETE FROM pubsub_items WHERE host = ? AND node = ? AND seq < "
-                "COALESCE((SELECT seq FROM pubsub_items WHERE host = ? AND node = ? "
-                "ORDER BY seq DESC LIMIT 1 OFFSET ?), -1)")
+    std::int64_t& items = count(node);
+    if (items <= keep) {
+        return 0;
+    }
+    // Only the excess goes, oldest first: a full node pays for one row per publish.
+    db_.prepare("DELETE FROM pubsub_items WHERE seq IN (SELECT seq FROM pubsub_items "
+                "WHERE host = ? AND node = ? ORDER BY seq LIMIT ?)")
         .bind(1, host_)
         .bind(2, node)
-        .bind(3, host_)
-        .bind(4, node)
-        .bind(5, keep - 1)
+        .bind(3, items - keep)
         .run();
-    return db_.changes();
+    std::int64_t removed = db_.changes();
+    items -= removed;
+    return removed;
 }
 
 bool NodeStore::delete_item(std::string_view node, std::string_view id) {
+    std::int64_t& items = count(node);
     db_.prepare("DELETE FROM pubsub_items WHERE host = ? AND node = ? AND id = ?")
         .bind(1, host_)
         .bind(2, node)
         .bind(3, id)
         .run();
+    items -= db_.changes();
     return db_.changes() > 0;
 }
 
@@ -254,6 +277,7 @@ void NodeStore::purge(std::string_view node) {
         .bind(1, host_)
         .bind(2, node)
         .run();
+    counts_.insert_or_assign(std::string(node), 0);
 }
 
 bool NodeStore::item_exists(std::string_view node, std::string_view id) {

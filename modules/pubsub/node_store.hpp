@@ -6,7 +6,9 @@
 // moves to the end).
 //
 // The write methods are meant to run inside Database::write (the service's group commit);
-// reads run directly. Borrows the Database, which outlives the module. Loop thread only.
+// reads run directly. The store counts each node's items in memory, so that enforcing
+// max_items costs nothing until a node is full; the owner calls forget_counts() whenever a
+// write was rolled back. Borrows the Database, which outlives the module. Loop thread only.
 #pragma once
 
 #include "node.hpp"
@@ -45,6 +47,8 @@ public:
     std::int64_t store_item(std::string_view node, const Item& item);
     // Keeps only the `keep` most recent items; returns how many were removed.
     std::int64_t trim(std::string_view node, std::int64_t keep);
+    // Drops the item counts (a write failed and was rolled back): recounted when needed.
+    void forget_counts() { counts_.clear(); }
     bool delete_item(std::string_view node, std::string_view id);
     void purge(std::string_view node);
 
@@ -60,9 +64,12 @@ public:
 
 private:
     Item read_item(storage::Statement& st) const;
+    // The node's item count, read from the table the first time.
+    std::int64_t& count(std::string_view node);
 
     storage::Database& db_;
     std::string host_;
+    std::map<std::string, std::int64_t, std::less<>> counts_;
 };
 
 } // namespace cadenza::pubsub_module

@@ -113,8 +113,8 @@ void PubsubService::publish(const Request& r) {
                 nodes_.emplace(node_name, *fresh);
             }
         },
-        [this, node_name, shared_item, was_created,
-         reply = std::make_shared<Stanza>(std::move(reply))] {
+        [this, reply = std::make_shared<Stanza>(std::move(reply))] { answer(std::move(*reply)); },
+        [this, node_name, shared_item, was_created] {
             if (was_created) {
                 pubsub::NodeEvent event{node_name};
                 module_.notify(pubsub::kNodeCreated, event);
@@ -124,7 +124,6 @@ void PubsubService::publish(const Request& r) {
             Element stored = add_item_element(holder.root(), kPubsubNs, *shared_item, true);
             pubsub::ItemPublished event{node_name, *shared_item, stored};
             module_.notify(pubsub::kItemPublished, event);
-            answer(std::move(*reply));
             if (NodeState* node = find_node(node_name)) {
                 notify_items(*node, *shared_item, stored);
             }
@@ -155,10 +154,10 @@ void PubsubService::retract(const Request& r) {
     bool notify = node->config.notify_retract || notify_attr == "true" || notify_attr == "1";
     commit(
         r.stanza, [this, node_name, id](storage::Database&) { store_.delete_item(node_name, id); },
-        [this, node_name, id, notify, reply = std::make_shared<Stanza>(iq_result(r.stanza))] {
+        [this, reply = std::make_shared<Stanza>(iq_result(r.stanza))] { answer(std::move(*reply)); },
+        [this, node_name, id, notify] {
             pubsub::ItemRetracted event{node_name, id};
             module_.notify(pubsub::kItemRetracted, event);
-            answer(std::move(*reply));
             NodeState* node = find_node(node_name);
             if (notify && node != nullptr) {
                 notify_retract(*node, id);

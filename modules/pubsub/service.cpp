@@ -164,28 +164,48 @@ HookResult PubsubService::on_pubsub_iq(StanzaEvent& event) {
 }
 
 void PubsubService::commit(const Stanza& request, std::function<void(storage::Database&)> work,
-                           std::function<void()> on_commit) {
+                           std::function<void()> on_durable, std::function<void()> on_visible) {
     // std::function needs copyable captures: the prepared failure reply is shared.
     auto failure = std::make_shared<Stanza>(error_reply(request, errors::internal_error()));
     std::weak_ptr<PubsubService> weak = weak_from_this();
-    module_.database().write(std::move(work), [weak, failure,
-                                               on_commit = std::move(on_commit)](bool committed) {
+    std::function<void()> visible;
+    if (on_visible) {
+        visible = [weak, on_visible = std::move(on_visible)] {
+            if (auto self = weak.lock()) {
+                on_visible();
+            }
+        };
+    }
+    auto done = [weak, failure, on_durable = std::move(on_durable)](bool durable) {
         auto self = weak.lock();
         if (!self) {
             return; // unloaded meanwhile
         }
-        if (committed) {
-            on_commit();
+        if (durable) {
+            on_durable();
             return;
         }
         self->module_.log().error("a pubsub change was not stored (see the storage error above); "
                                   "the requester was told to retry");
         self->reload();
         self->answer(std::move(*failure));
-    });
+    };
+    // A work that throws is rolled back: the store's item counts may be off, recount.
+    auto guarded = [weak, work = std::move(work)](storage::Database& db) {
+        try {
+            work(db);
+        } catch (...) {
+            if (auto self = weak.lock()) {
+                self->store_.forget_counts();
+            }
+            throw;
+        }
+    };
+    module_.database().write(std::move(guarded), std::move(done), std::move(visible));
 }
 
 void PubsubService::reload() {
+    store_.forget_counts();
     try {
         nodes_ = store_.load_nodes();
     } catch (const std::exception& e) {

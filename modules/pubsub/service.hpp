@@ -3,10 +3,10 @@
 // reach with depends<pubsub::Service>("pubsub").
 //
 // Every change is written through Database::write (group commit): the work runs at once in
-// the turn's transaction and updates the memory state; the requester is answered, subscribers
-// notified and the hook events fired only once the transaction committed. If the commit
-// fails, the requester gets internal-server-error and the memory state is reloaded from the
-// database.
+// the turn's transaction and updates the memory state; the requester is answered only once the
+// change is durable. Items and retractions are notified (hook events, subscribers) as soon as
+// their transaction committed, a few milliseconds earlier. If the commit fails, the requester
+// gets internal-server-error and the memory state is reloaded from the database.
 //
 // Owned by a shared_ptr handed to Module::provide; the hooks hold it too, commit callbacks
 // only a weak_ptr (they do nothing once the module unloaded). Loop thread only.
@@ -110,10 +110,11 @@ private:
     void request_authorization(const NodeState& node, const Subscription& subscription);
     bool handle_authorization(const Stanza& message);
 
-    // Runs `work` now in the group transaction; `on_commit` once it committed. On failure the
-    // requester of `request` gets internal-server-error and memory is reloaded.
+    // Runs `work` now in the group transaction; `on_visible` once it committed, `on_durable`
+    // once it is on disk. On failure the requester of `request` gets internal-server-error
+    // and memory is reloaded.
     void commit(const Stanza& request, std::function<void(storage::Database&)> work,
-                std::function<void()> on_commit);
+                std::function<void()> on_durable, std::function<void()> on_visible = nullptr);
     void reload();
     void answer(Stanza reply) { module_.send(std::move(reply)); }
     void fail(const Stanza& request, const PubsubError& error);

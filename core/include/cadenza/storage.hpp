@@ -2,9 +2,13 @@
 // module. Loop thread only.
 //
 // Reads run directly. Writes go through write(): every write of one loop turn runs in one
-// transaction, committed (one fsync) when the turn ends, and only then are their `done`
-// callbacks run. So a module answers a client in `done`, after its data is durable, while a
-// burst of writes costs one commit (group commit).
+// transaction, committed when the turn ends (group commit). A commit reaches the disk in two
+// steps, and a write can wait for either:
+//   visible  right after COMMIT, on the loop thread: other reads see the change, and it
+//            survives a crash of the process (the WAL frames are in the OS's cache);
+//   durable  once a background thread has fdatasync()ed the WAL: it survives a power loss.
+// So a module broadcasts in `visible` (microseconds after the turn) and answers the client in
+// `done`, after its data is durable, and the loop never waits for the disk.
 #pragma once
 
 #include <cstdint>
@@ -70,10 +74,12 @@ private:
     std::string sql_;
 };
 
+class WalSyncer;
+
 class Database {
 public:
     // Opens (creating) the file, in WAL mode with foreign keys on. `loop` may be null (tools
-    // such as cadenzactl): write() then commits at once. Throws StorageError.
+    // such as cadenzactl): write() then commits and syncs at once. Throws StorageError.
     Database(const std::string& path, struct event_base* loop);
     ~Database(); // commits a pending group first
     Database(const Database&) = delete;
@@ -84,13 +90,20 @@ public:
     // Runs SQL without results (several statements allowed).
     void exec(std::string_view sql);
 
-    // Runs `work` in the current group transaction; `done(true)` runs after the commit,
-    // `done(false)` when work threw or the commit failed (the error is logged). Work of one
-    // failing call is rolled back to a savepoint; the rest of the group still commits.
+    // Runs `work` now, inside the current group transaction, and never throws. `visible`
+    // runs after the group's COMMIT, `done(true)` once it is durable; `done(false)` (and no
+    // `visible`) when work threw, the transaction could not begin (e.g. another process holds
+    // the write lock past the busy timeout) or the commit or sync failed; the error is
+    // logged. Work of one failing call is rolled back to a savepoint; the rest still commits.
     void write(std::function<void(Database&)> work,
-               std::function<void(bool committed)> done = nullptr);
-    // Commits the pending group now (normally done at the end of the loop turn).
+               std::function<void(bool durable)> done = nullptr,
+               std::function<void()> visible = nullptr);
+    // Commits the pending group now (normally done at the end of the loop turn); its
+    // `visible` callbacks run before this returns, `done` ones when the sync completes.
     void flush();
+    // Blocks until every commit so far is on disk (for the rare write that must be durable
+    // before its caller goes on, see accounts::run_immediate). False when the sync failed.
+    bool sync();
 
     // Applies the schema steps of `store` not applied yet, in order, each in a transaction;
     // the applied count is kept in the table schema_versions. Steps are never edited once
@@ -103,7 +116,10 @@ public:
 
 private:
     struct Group;
+    struct Callbacks;
+    void begin_group();
     void commit_group();
+    void durable(std::uint64_t mark, bool ok);
 
     sqlite3* db_ = nullptr;
     std::string path_;
@@ -116,6 +132,9 @@ private:
     std::unordered_map<std::string, std::unique_ptr<Statement>, SqlHash, std::equal_to<>>
         statements_;
     std::unique_ptr<Group> group_;
+    std::uint64_t commits_ = 0;             // groups committed so far: the sync marks
+    std::vector<Callbacks> awaiting_sync_;  // in commit order
+    std::unique_ptr<WalSyncer> syncer_;     // null without a loop: commits sync themselves
 };
 
 } // namespace cadenza::storage

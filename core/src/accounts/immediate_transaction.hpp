@@ -9,6 +9,14 @@
 
 namespace cadenza::accounts {
 
+// COMMIT, then the sync the server's connection leaves to its background thread.
+inline void commit_durably(storage::Database& db) {
+    db.exec("COMMIT");
+    if (!db.sync()) {
+        throw storage::StorageError("the change was committed but could not be synced to disk", 0);
+    }
+}
+
 // Runs `work()` between BEGIN IMMEDIATE and COMMIT and returns its result after the commit.
 // A group of write()s pending on `db` is committed first, as SQLite transactions do not nest;
 // so never call this from inside a write()'s work. On an exception (from work or the commit)
@@ -19,10 +27,10 @@ template <typename F> auto run_immediate(storage::Database& db, F&& work) -> dec
     try {
         if constexpr (std::is_void_v<decltype(work())>) {
             work();
-            db.exec("COMMIT");
+            commit_durably(db);
         } else {
             auto result = work();
-            db.exec("COMMIT");
+            commit_durably(db);
             return result;
         }
     } catch (...) {

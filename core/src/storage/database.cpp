@@ -1,6 +1,8 @@
 #include <cadenza/log.hpp>
 #include <cadenza/storage.hpp>
 
+#include "wal_syncer.hpp"
+
 #include <event2/event.h>
 #include <sqlite3.h>
 
@@ -12,6 +14,10 @@ namespace {
 
 const Logger kLog("storage");
 
+// How long a write waits for a lock another process holds (cadenzactl, a backup).
+constexpr int kLoopBusyTimeoutMs = 200;
+constexpr int kToolBusyTimeoutMs = 5000;
+
 [[noreturn]] void fail(sqlite3* db, int code, std::string_view what) {
     throw StorageError(std::string(what) + ": " + (db ? sqlite3_errmsg(db) : sqlite3_errstr(code)),
                        code);
@@ -19,9 +25,18 @@ const Logger kLog("storage");
 
 } // namespace
 
+// One write's callbacks.
+struct Database::Callbacks {
+    std::function<void(bool)> done;
+    std::function<void()> visible;
+    bool ok = true;             // its work ran and succeeded
+    std::uint64_t mark = 0;     // the commit it belongs to
+};
+
 // The writes of the current loop turn, committed together.
 struct Database::Group {
-    std::vector<std::pair<std::function<void(bool)>, bool>> callbacks; // done, work succeeded
+    bool begun = false; // false: BEGIN failed, every write of this turn fails
+    std::vector<Callbacks> writes;
 };
 
 Statement::Statement(sqlite3* db, sqlite3_stmt* stmt, std::string sql)
@@ -119,11 +134,10 @@ Database::Database(const std::string& path, struct event_base* loop) : path_(pat
         throw StorageError(message, rc);
     }
     sqlite3_extended_result_codes(db_, 1);
-    // cadenzactl may write while the server runs: wait for the lock rather than fail.
-    sqlite3_busy_timeout(db_, 5000);
-    // WAL: readers never block the writer. synchronous=FULL: a commit survives power loss,
-    // not only a crash; group commit keeps that to one fsync per loop turn.
-    exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;");
+    // cadenzactl may write while the server runs: wait for its lock, briefly on the loop
+    // (a longer wait stalls every client; the write fails and the client is told instead).
+    sqlite3_busy_timeout(db_, loop_ != nullptr ? kLoopBusyTimeoutMs : kToolBusyTimeoutMs);
+    exec("PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON;");
     exec("CREATE TABLE IF NOT EXISTS schema_versions (store TEXT PRIMARY KEY, version INTEGER "
          "NOT NULL)");
     if (loop_ != nullptr) {
@@ -131,6 +145,13 @@ Database::Database(const std::string& path, struct event_base* loop) : path_(pat
             loop_, -1, 0,
             [](evutil_socket_t, short, void* self) { static_cast<Database*>(self)->flush(); },
             this);
+        // Commits append to the WAL; the syncer thread makes them durable and checkpoints.
+        syncer_ = std::make_unique<WalSyncer>(
+            path_, loop_, [this](std::uint64_t mark, bool ok) { durable(mark, ok); });
+        exec("PRAGMA synchronous=NORMAL; PRAGMA wal_autocheckpoint=0;");
+    } else {
+        // A tool: each commit fsyncs itself, as SQLite does by default.
+        exec("PRAGMA synchronous=FULL;");
     }
 }
 
@@ -139,6 +160,11 @@ Database::~Database() {
         flush();
     } catch (const std::exception& e) {
         kLog.error("final commit failed: ", e.what());
+    }
+    if (syncer_) {
+        bool ok = syncer_->sync_now();
+        syncer_.reset();
+        durable(commits_, ok);
     }
     if (flush_event_ != nullptr) {
         event_free(flush_event_);
@@ -176,31 +202,43 @@ void Database::exec(std::string_view sql) {
     }
 }
 
-void Database::write(std::function<void(Database&)> work, std::function<void(bool)> done) {
-    if (!group_) {
-        exec("BEGIN IMMEDIATE");
-        group_ = std::make_unique<Group>();
-        if (flush_event_ != nullptr) {
-            // Runs after the callbacks already active in this loop turn: the group collects
-            // every write of the turn.
-            event_active(flush_event_, EV_TIMEOUT, 0);
-        }
-    }
-    bool ok = true;
-    exec("SAVEPOINT cadenza_write");
+void Database::begin_group() {
+    group_ = std::make_unique<Group>();
     try {
-        work(*this);
-        exec("RELEASE cadenza_write");
+        exec("BEGIN IMMEDIATE");
+        group_->begun = true;
     } catch (const std::exception& e) {
-        ok = false;
-        kLog.error("write failed and was rolled back: ", e.what());
+        kLog.error("cannot start a write transaction; this loop turn's writes fail: ", e.what());
+    }
+    if (flush_event_ != nullptr) {
+        // Runs after the callbacks already active in this loop turn: the group collects
+        // every write of the turn.
+        event_active(flush_event_, EV_TIMEOUT, 0);
+    }
+}
+
+void Database::write(std::function<void(Database&)> work, std::function<void(bool)> done,
+                     std::function<void()> visible) {
+    if (!group_) {
+        begin_group();
+    }
+    bool ok = group_->begun;
+    if (ok) {
         try {
-            exec("ROLLBACK TO cadenza_write; RELEASE cadenza_write");
-        } catch (const std::exception& rollback) {
-            kLog.error("rollback failed: ", rollback.what());
+            exec("SAVEPOINT cadenza_write");
+            work(*this);
+            exec("RELEASE cadenza_write");
+        } catch (const std::exception& e) {
+            ok = false;
+            kLog.error("write failed and was rolled back: ", e.what());
+            try {
+                exec("ROLLBACK TO cadenza_write; RELEASE cadenza_write");
+            } catch (const std::exception& rollback) {
+                kLog.error("rollback failed: ", rollback.what());
+            }
         }
     }
-    group_->callbacks.emplace_back(std::move(done), ok);
+    group_->writes.push_back(Callbacks{std::move(done), std::move(visible), ok, 0});
     if (flush_event_ == nullptr) {
         flush();
     }
@@ -212,24 +250,79 @@ void Database::flush() {
     }
 }
 
+bool Database::sync() { return syncer_ ? syncer_->sync_now() : true; }
+
+namespace {
+
+template <typename F> void run_callback(F&& callback) {
+    try {
+        callback();
+    } catch (const std::exception& e) {
+        kLog.error("write callback threw: ", e.what());
+    }
+}
+
+} // namespace
+
 void Database::commit_group() {
     std::unique_ptr<Group> group = std::move(group_);
-    bool committed = true;
-    try {
-        exec("COMMIT");
-    } catch (const std::exception& e) {
-        committed = false;
-        kLog.error("commit failed; ", group->callbacks.size(), " write(s) lost: ", e.what());
-        sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+    bool committed = group->begun;
+    if (group->begun) {
+        try {
+            exec("COMMIT");
+        } catch (const std::exception& e) {
+            committed = false;
+            kLog.error("commit failed; ", group->writes.size(), " write(s) lost: ", e.what());
+            sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+        }
     }
+    std::uint64_t mark = committed ? ++commits_ : 0;
     // Callbacks may write again: that opens the next group.
-    for (auto& [done, ok] : group->callbacks) {
-        if (done) {
-            try {
-                done(committed && ok);
-            } catch (const std::exception& e) {
-                kLog.error("write callback threw: ", e.what());
+    std::vector<Callbacks> stored;
+    for (Callbacks& write : group->writes) {
+        if (!committed || !write.ok) {
+            if (write.done) {
+                run_callback([&] { write.done(false); });
             }
+            continue;
+        }
+        if (write.visible) {
+            run_callback(write.visible);
+        }
+        write.mark = mark;
+        stored.push_back(std::move(write));
+    }
+    if (stored.empty()) {
+        return;
+    }
+    if (!syncer_) {
+        for (Callbacks& write : stored) { // synchronous=FULL: COMMIT synced already
+            if (write.done) {
+                run_callback([&] { write.done(true); });
+            }
+        }
+        return;
+    }
+    for (Callbacks& write : stored) {
+        awaiting_sync_.push_back(std::move(write));
+    }
+    syncer_->request(mark);
+}
+
+void Database::durable(std::uint64_t mark, bool ok) {
+    std::size_t n = 0;
+    while (n < awaiting_sync_.size() && awaiting_sync_[n].mark <= mark) {
+        ++n;
+    }
+    // Taken out first: callbacks may write, and so append to awaiting_sync_.
+    std::vector<Callbacks> ready(std::make_move_iterator(awaiting_sync_.begin()),
+                                 std::make_move_iterator(awaiting_sync_.begin() +
+                                                         static_cast<std::ptrdiff_t>(n)));
+    awaiting_sync_.erase(awaiting_sync_.begin(),
+                         awaiting_sync_.begin() + static_cast<std::ptrdiff_t>(n));
+    for (Callbacks& write : ready) {
+        if (write.done) {
+            run_callback([&] { write.done(ok); });
         }
     }
 }

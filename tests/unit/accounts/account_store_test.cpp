@@ -248,17 +248,17 @@ TEST_F(AccountStoreTest, SaslServerAuthenticatesThroughTheLookup) {
 
 TEST_F(AccountStoreTest, ChangesAreCommittedBeforeReturningEvenWithALoop) {
     event_base* base = event_base_new();
+    bool group_visible = false;
     {
         storage::Database server_db(file(), base);
         AccountStore store(server_db);
         // A group write pending for the end of the loop turn...
-        bool group_done = false;
         server_db.write([](storage::Database& d) { d.exec("CREATE TABLE other (x INTEGER)"); },
-                        [&](bool ok) { group_done = ok; });
-        ASSERT_FALSE(group_done);
+                        nullptr, [&] { group_visible = true; });
+        ASSERT_FALSE(group_visible);
         ASSERT_EQ(store.create(kHost, "alice", "pw"), AccountStatus::kOk);
-        // ...is committed with the account, which another connection sees at once.
-        EXPECT_TRUE(group_done);
+        // ...is committed first, then the account, which another connection sees at once.
+        EXPECT_TRUE(group_visible);
         AccountStore other(db());
         EXPECT_TRUE(other.exists(kHost, "alice"));
     }

@@ -125,9 +125,9 @@ TEST_F(RosterStoreTest, WritingForAnUnknownAccountFails) {
 TEST_F(RosterStoreTest, DoneRunsAfterTheLoopTurnCommits) {
     event_base* base = event_base_new();
     {
+        std::optional<bool> done; // outlives server_db, whose destructor may still report
         storage::Database server_db(file(), base);
         RosterStore roster(server_db);
-        std::optional<bool> done;
         auto version = roster.upsert(kHost, "alice", make_item("carol@example.net"),
                                      [&](bool committed) { done = committed; });
         // The work is done and visible to this connection; not yet durable.
@@ -136,7 +136,12 @@ TEST_F(RosterStoreTest, DoneRunsAfterTheLoopTurnCommits) {
         EXPECT_FALSE(done.has_value());
         EXPECT_TRUE(RosterStore(db()).items(kHost, "alice").empty());
 
-        event_base_loop(base, EVLOOP_NONBLOCK);
+        // Committed at the end of the turn, done once the sync thread reports (bounded wait).
+        for (int turn = 0; turn < 500 && !done; ++turn) {
+            timeval tick{0, 10 * 1000};
+            event_base_loopexit(base, &tick);
+            event_base_loop(base, EVLOOP_ONCE);
+        }
         EXPECT_EQ(done, true);
         EXPECT_EQ(RosterStore(db()).items(kHost, "alice").size(), 1u);
     }

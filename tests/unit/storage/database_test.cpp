@@ -4,7 +4,9 @@
 
 #include <event2/event.h>
 
+#include <chrono>
 #include <filesystem>
+#include <functional>
 #include <stdlib.h>
 
 namespace cadenza::storage {
@@ -23,6 +25,19 @@ protected:
         std::filesystem::remove_all(dir_);
     }
     std::string file() const { return dir_ + "/test.sqlite"; }
+    // Runs the loop until `done` holds (the sync thread reports through the loop), or 5 s.
+    bool run_until(const std::function<bool()>& done) {
+        auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+        while (!done()) {
+            if (std::chrono::steady_clock::now() > deadline) {
+                return false;
+            }
+            timeval tick{0, 10 * 1000};
+            event_base_loopexit(base_, &tick);
+            event_base_loop(base_, EVLOOP_ONCE);
+        }
+        return true;
+    }
     static std::int64_t count(Database& db) {
         Statement& s = db.prepare("SELECT count(*) FROM items");
         EXPECT_TRUE(s.step());
@@ -54,7 +69,7 @@ TEST_F(DatabaseTest, WritesOfOneLoopTurnCommitTogetherBeforeTheirCallbacks) {
         EXPECT_EQ(count(other), 0);
     }
     EXPECT_TRUE(done.empty());
-    event_base_loop(base_, EVLOOP_NONBLOCK);
+    ASSERT_TRUE(run_until([&] { return done.size() == 3; }));
     EXPECT_EQ(done, (std::vector<bool>{true, true, true}));
     Database other(file(), nullptr);
     EXPECT_EQ(count(other), 3);
@@ -77,9 +92,54 @@ TEST_F(DatabaseTest, AFailingWriteIsRolledBackAloneAndReported) {
         },
         [&](bool ok) { done.push_back(ok); });
     db.write(insert("c"), [&](bool ok) { done.push_back(ok); });
-    event_base_loop(base_, EVLOOP_NONBLOCK);
-    EXPECT_EQ(done, (std::vector<bool>{true, false, true}));
+    // The failure is reported at the commit, the others once synced.
+    ASSERT_TRUE(run_until([&] { return done.size() == 3; }));
+    EXPECT_EQ(done, (std::vector<bool>{false, true, true}));
     EXPECT_EQ(count(db), 2); // a and c; b went with its failing write
+}
+
+TEST_F(DatabaseTest, VisibleRunsAtTheCommitAndDoneOnceSynced) {
+    Database db(file(), base_);
+    db.migrate("test", kSchema);
+    std::vector<std::string> order;
+    db.write([](Database& d) { d.exec("INSERT INTO items (name) VALUES ('v')"); },
+             [&](bool ok) { order.push_back(ok ? "durable" : "failed"); },
+             [&] { order.push_back("visible"); });
+    db.write([](Database& d) { d.exec("INSERT INTO nowhere VALUES (1)"); },
+             [&](bool ok) { order.push_back(ok ? "durable2" : "failed2"); },
+             [&] { order.push_back("visible2"); });
+    db.flush();
+    // Committed: the row is readable by another connection before the sync is reported.
+    EXPECT_EQ(order, (std::vector<std::string>{"visible", "failed2"}));
+    {
+        Database other(file(), nullptr);
+        EXPECT_EQ(count(other), 1);
+    }
+    ASSERT_TRUE(run_until([&] { return order.size() == 3; }));
+    EXPECT_EQ(order.back(), "durable");
+}
+
+TEST_F(DatabaseTest, AWriteLockHeldElsewhereFailsTheTurnQuicklyAndLaterTurnsRecover) {
+    Database db(file(), base_);
+    db.migrate("test", kSchema);
+    Database holder(file(), nullptr);
+    holder.exec("BEGIN IMMEDIATE");
+    std::vector<bool> done;
+    auto insert = [](std::string name) {
+        return [name](Database& d) {
+            d.prepare("INSERT INTO items (name) VALUES (?)").bind(1, name).run();
+        };
+    };
+    auto started = std::chrono::steady_clock::now();
+    db.write(insert("blocked"), [&](bool ok) { done.push_back(ok); });
+    ASSERT_TRUE(run_until([&] { return done.size() == 1; }));
+    EXPECT_FALSE(done[0]);
+    EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(2));
+    holder.exec("ROLLBACK");
+    db.write(insert("later"), [&](bool ok) { done.push_back(ok); });
+    ASSERT_TRUE(run_until([&] { return done.size() == 2; }));
+    EXPECT_TRUE(done[1]);
+    EXPECT_EQ(count(db), 1);
 }
 
 TEST_F(DatabaseTest, WithoutALoopWritesCommitAtOnce) {
@@ -106,10 +166,7 @@ TEST_F(DatabaseTest, CallbacksMayWriteAgain) {
         }
     };
     db.write([](Database& d) { d.exec("INSERT INTO items (name) VALUES ('r0')"); }, again);
-    for (int i = 0; i < 5 && rounds < 3; ++i) {
-        event_base_loop(base_, EVLOOP_NONBLOCK);
-    }
-    EXPECT_EQ(rounds, 3);
+    ASSERT_TRUE(run_until([&] { return rounds == 3; }));
     EXPECT_EQ(count(db), 3);
 }
 
