@@ -2,6 +2,7 @@
 
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
+#include <event2/bufferevent_ssl.h>
 #include <event2/event.h>
 #include <event2/http.h>
 #include <event2/http_struct.h>
@@ -9,6 +10,8 @@
 #include <cstdio>
 #include <cstring>
 #include <strings.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
 #include <utility>
 
 // Why a stream writes its frames straight into the connection's output evbuffer instead of
@@ -69,10 +72,38 @@ StreamHub::StreamHub(struct event_base* b, int request_timeout_seconds)
     // A stream is idle by design, so it has no read timeout; but output nobody takes for this
     // long means a dead peer whose memory we want back even if it stays under the cap.
     stream_write_timeout.tv_sec = request_timeout_seconds > 60 ? request_timeout_seconds : 60;
+    flush_event = event_new(
+        base, -1, 0,
+        [](evutil_socket_t, short, void* hub) { static_cast<StreamHub*>(hub)->flush_streams(); },
+        this);
 }
 
 StreamHub::~StreamHub() {
     close_streams({}, sse::CloseReason::kShutdown);
+    to_flush.clear();
+    event_free(flush_event);
+}
+
+void StreamHub::flush_later(std::shared_ptr<EventStreamImpl> stream) {
+    if (to_flush.empty()) {
+        // Active events run in order within a loop turn: this one runs after the callbacks
+        // (commits, broadcasts) already queued, so a stream gets all of the turn's frames in
+        // one write.
+        event_active(flush_event, EV_TIMEOUT, 0);
+    }
+    to_flush.push_back(std::move(stream));
+}
+
+void StreamHub::flush_streams() {
+    std::vector<std::shared_ptr<EventStreamImpl>> streams;
+    streams.swap(to_flush);
+    for (auto& stream : streams) {
+        stream->flush_pending();
+    }
+    streams.clear();
+    if (to_flush.empty()) {
+        to_flush.swap(streams); // keep the capacity for the next turn
+    }
 }
 
 void StreamHub::close_streams(const std::function<bool(const EventStreamImpl&)>& pick,
@@ -159,6 +190,9 @@ std::shared_ptr<EventStreamImpl> EventStreamImpl::start(StreamHub& hub, struct e
     bufferevent_enable(stream->bev_, EV_READ);
     drain_input(stream->bev_, nullptr);
 
+    if (bufferevent_openssl_get_ssl(stream->bev_) == nullptr) {
+        stream->direct_fd_ = bufferevent_getfd(stream->bev_);
+    }
     stream->open_ = true;
     stream->self_ = stream;
     StreamHub::Link& link = stream->link_;
@@ -200,20 +234,109 @@ bool EventStreamImpl::send(const sse::FramePtr& frame) {
     if (bytes.empty()) {
         return true;
     }
+    hub_->keepalive.touch(keepalive_);
     struct evbuffer* out = bufferevent_get_output(bev_);
-    frame->retain();
-    if (evbuffer_add_reference(out, bytes.data(), bytes.size(), &release_frame,
-                               const_cast<sse::Frame*>(frame.get())) != 0) {
-        frame->release(); // not added: out of memory, so this reader costs too much
-        end(sse::CloseReason::kOverflow, Ending::kDrop);
+    // A reading client's socket takes what we write: write it ourselves at the end of the
+    // turn, one sendmsg() for all of the turn's frames. Through the bufferevent each write
+    // would also add and then remove its write event (two epoll_ctl calls). A stream with
+    // unsent output keeps using the bufferevent, which waits for the socket to drain.
+    if (direct_fd_ >= 0 && (!pending_.empty() || evbuffer_get_length(out) == 0)) {
+        if (pending_.empty()) {
+            hub_->flush_later(self_);
+        }
+        pending_.push_back(frame);
+        pending_bytes_ += bytes.size();
+        if (pending_bytes_ > max_buffer_) {
+            end(sse::CloseReason::kOverflow, Ending::kDrop);
+            return false;
+        }
+        return true;
+    }
+    if (!add_to_output(frame, bytes)) {
+        end(sse::CloseReason::kOverflow, Ending::kDrop); // this reader costs too much
         return false;
     }
-    hub_->keepalive.touch(keepalive_);
     if (evbuffer_get_length(out) > max_buffer_) {
         end(sse::CloseReason::kOverflow, Ending::kDrop);
         return false;
     }
     return true;
+}
+
+bool EventStreamImpl::add_to_output(const sse::FramePtr& frame, std::string_view bytes) {
+    frame->retain();
+    if (evbuffer_add_reference(bufferevent_get_output(bev_), bytes.data(), bytes.size(),
+                               &release_frame, const_cast<sse::Frame*>(frame.get())) != 0) {
+        frame->release();
+        return false;
+    }
+    return true;
+}
+
+void EventStreamImpl::flush_pending() {
+    std::vector<sse::FramePtr> frames;
+    frames.swap(pending_); // end() below may touch pending_
+    pending_bytes_ = 0;
+    if (open_ && !frames.empty()) {
+        write_frames(frames);
+    }
+    frames.clear();
+    if (pending_.empty()) {
+        pending_.swap(frames); // keeps the capacity: no allocation on the next turn
+    }
+}
+
+void EventStreamImpl::write_frames(const std::vector<sse::FramePtr>& frames) {
+    constexpr std::size_t kMaxIov = 64;
+    std::size_t first = 0; // the first frame not entirely written
+    std::size_t skip = 0;  // bytes of it already written
+    while (first < frames.size()) {
+        iovec iov[kMaxIov];
+        std::size_t count = 0;
+        for (std::size_t i = first; i < frames.size() && count < kMaxIov; ++i, ++count) {
+            std::string_view bytes = chunked_ ? frames[i]->chunk() : frames[i]->sse();
+            if (i == first) {
+                bytes.remove_prefix(skip);
+            }
+            iov[count] = {const_cast<char*>(bytes.data()), bytes.size()};
+        }
+        msghdr message{};
+        message.msg_iov = iov;
+        message.msg_iovlen = count;
+        ssize_t n = ::sendmsg(direct_fd_, &message, MSG_DONTWAIT | MSG_NOSIGNAL);
+        if (n <= 0) {
+            break; // full (or an error, which the bufferevent meets on its own write)
+        }
+        auto written = static_cast<std::size_t>(n);
+        while (first < frames.size() && written > 0) {
+            const sse::Frame& frame = *frames[first];
+            std::size_t left = (chunked_ ? frame.chunk() : frame.sse()).size() - skip;
+            if (written < left) {
+                skip += written;
+                written = 0;
+            } else {
+                written -= left;
+                skip = 0;
+                ++first;
+            }
+        }
+        if (skip > 0) {
+            break; // the socket took part of a frame: it is full
+        }
+    }
+    for (std::size_t i = first; i < frames.size(); ++i) {
+        std::string_view bytes = chunked_ ? frames[i]->chunk() : frames[i]->sse();
+        if (i == first) {
+            bytes.remove_prefix(skip);
+        }
+        if (!add_to_output(frames[i], bytes)) {
+            end(sse::CloseReason::kOverflow, Ending::kDrop);
+            return;
+        }
+    }
+    if (evbuffer_get_length(bufferevent_get_output(bev_)) > max_buffer_) {
+        end(sse::CloseReason::kOverflow, Ending::kDrop);
+    }
 }
 
 void EventStreamImpl::close() {
@@ -225,7 +348,7 @@ void EventStreamImpl::finish(sse::CloseReason reason) {
 }
 
 std::size_t EventStreamImpl::unsent_bytes() const {
-    return open_ ? evbuffer_get_length(bufferevent_get_output(bev_)) : 0;
+    return open_ ? pending_bytes_ + evbuffer_get_length(bufferevent_get_output(bev_)) : 0;
 }
 
 void EventStreamImpl::on_close(std::function<void(sse::CloseReason)> callback) {
@@ -249,7 +372,19 @@ void EventStreamImpl::end(sse::CloseReason reason, Ending how) {
     --hub.open_streams;
     if (reason == sse::CloseReason::kOverflow) {
         ++hub.overflow_closes;
+        // One line per stream dropped (not per frame): the operator sees slow readers go.
+        log().info("dropped the event stream of ", remote_, ": its reader fell more than ",
+                   max_buffer_, " bytes behind");
     }
+
+    if (how == Ending::kGraceful) {
+        // Frames this turn had for the stream go before the end of the response.
+        for (const sse::FramePtr& frame : pending_) {
+            add_to_output(frame, chunked_ ? frame->chunk() : frame->sse());
+        }
+    }
+    pending_.clear();
+    pending_bytes_ = 0;
 
     struct evhttp_request* req = std::exchange(req_, nullptr);
     struct evhttp_connection* evcon = std::exchange(evcon_, nullptr);

@@ -62,6 +62,13 @@ struct StreamHub {
     std::uint64_t streams_started = 0;
     std::uint64_t overflow_closes = 0;
 
+    // Plain-TCP streams with frames waiting for this loop turn's flush (see
+    // EventStreamImpl::send); flushed by flush_event, which runs after the turn's broadcasts.
+    std::vector<std::shared_ptr<EventStreamImpl>> to_flush;
+    struct event* flush_event = nullptr;
+    void flush_later(std::shared_ptr<EventStreamImpl> stream);
+    void flush_streams();
+
     // Closes the open streams `pick` selects (all of them when it is empty).
     void close_streams(const std::function<bool(const EventStreamImpl&)>& pick,
                        sse::CloseReason reason);
@@ -97,6 +104,13 @@ private:
     enum class Ending { kGraceful, kDrop, kGone };
     void end(sse::CloseReason reason, Ending how);
     void queue(const char* data, std::size_t size);
+    // Adds frame bytes to the bufferevent's output (shared, not copied); false if out of
+    // memory.
+    bool add_to_output(const sse::FramePtr& frame, std::string_view bytes);
+    // Writes the frames of this turn with one sendmsg(); what the socket does not take goes
+    // to the bufferevent's output.
+    void flush_pending();
+    void write_frames(const std::vector<sse::FramePtr>& frames);
 
     static void on_connection_closed(struct evhttp_connection* evcon, void* arg);
     static void on_keepalive(KeepAlive::Entry& entry, void* arg);
@@ -110,6 +124,9 @@ private:
     std::size_t max_buffer_;
     bool open_ = false;
     bool chunked_ = false;
+    int direct_fd_ = -1; // a plain TCP stream's socket; -1 on TLS, which goes through the evbuffer
+    std::vector<sse::FramePtr> pending_; // this turn's frames for direct_fd_, not yet written
+    std::size_t pending_bytes_ = 0;
     char remote_[48] = {}; // a numeric address: no allocation
     std::vector<std::function<void(sse::CloseReason)>> on_close_;
     KeepAlive::Entry keepalive_;
