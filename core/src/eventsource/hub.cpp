@@ -21,8 +21,11 @@ struct StringHash {
 struct Hub::State {
     std::unordered_map<std::string, Topic, StringHash, std::equal_to<>> topics;
     std::size_t total = 0;
+    int broadcasting = 0;           // nesting depth of broadcast()/close_topic()
+    std::vector<std::string> holed; // topics with removals left as null slots meanwhile
 
-    // Swap-with-last removal: O(1), order does not matter for a broadcast.
+    // Swap-with-last removal: O(1), order does not matter for a broadcast. During a broadcast
+    // the slot is only emptied (the loop walks the vector by index), and compacted after.
     void remove(const std::string& name, const sse::EventStream* stream) {
         auto t = topics.find(name);
         if (t == topics.end()) {
@@ -35,14 +38,67 @@ struct Hub::State {
         }
         std::size_t at = found->second;
         topic.index.erase(found);
+        --total;
+        if (broadcasting > 0) {
+            topic.streams[at].reset();
+            holed.push_back(name);
+            return;
+        }
         if (at + 1 != topic.streams.size()) {
             topic.streams[at] = std::move(topic.streams.back());
             topic.index[topic.streams[at].get()] = at;
         }
         topic.streams.pop_back();
-        --total;
         if (topic.streams.empty()) {
             topics.erase(t);
+        }
+    }
+
+    // Removes the null slots left by removals during broadcasts.
+    void compact() {
+        std::vector<std::string> names;
+        names.swap(holed);
+        for (const std::string& name : names) {
+            auto t = topics.find(name);
+            if (t == topics.end()) {
+                continue;
+            }
+            Topic& topic = t->second;
+            std::size_t kept = 0;
+            for (std::size_t i = 0; i < topic.streams.size(); ++i) {
+                if (!topic.streams[i]) {
+                    continue;
+                }
+                if (kept != i) {
+                    topic.streams[kept] = std::move(topic.streams[i]);
+                    topic.index[topic.streams[kept].get()] = kept;
+                }
+                ++kept;
+            }
+            topic.streams.resize(kept);
+            if (topic.streams.empty()) {
+                topics.erase(t);
+            }
+        }
+    }
+
+    // Calls `f` for each stream of the topic. No copy of the handles: a stream closed by `f`
+    // (its cap, or by close_topic) leaves a null slot until the outermost walk ends.
+    template <typename F> void for_each(std::string_view name, F&& f) {
+        auto t = topics.find(name);
+        if (t == topics.end()) {
+            return;
+        }
+        ++broadcasting;
+        std::vector<sse::EventStreamPtr>& streams = t->second.streams;
+        // By index, with the size read each time: a callback may subscribe and grow the vector.
+        for (std::size_t i = 0; i < streams.size(); ++i) {
+            if (sse::EventStream* stream = streams[i].get()) {
+                f(*stream);
+            }
+        }
+        if (--broadcasting == 0 && !holed.empty()) {
+            compact();
         }
     }
 };
@@ -77,43 +133,31 @@ void Hub::subscribe(std::string_view topic_name, const sse::EventStreamPtr& stre
 }
 
 std::size_t Hub::broadcast(std::string_view topic_name, const sse::FramePtr& frame) {
-    auto it = state_->topics.find(topic_name);
-    if (it == state_->topics.end()) {
-        return 0;
-    }
-    // A send can close a stream (its cap), which removes it from this very vector: take a
-    // snapshot of the handles first. Copying shared_ptrs is the only per-stream cost here.
-    std::vector<sse::EventStreamPtr> streams = it->second.streams;
     std::size_t sent = 0;
-    for (const auto& stream : streams) {
-        sent += stream->send(frame) ? 1 : 0;
-    }
+    state_->for_each(topic_name,
+                     [&](sse::EventStream& stream) { sent += stream.send(frame) ? 1 : 0; });
     return sent;
 }
 
 bool Hub::has_streams(std::string_view topic) const {
-    return state_->topics.find(topic) != state_->topics.end();
+    auto it = state_->topics.find(topic);
+    return it != state_->topics.end() && !it->second.index.empty();
 }
 
 std::size_t Hub::count(std::string_view topic) const {
     auto it = state_->topics.find(topic);
-    return it == state_->topics.end() ? 0 : it->second.streams.size();
+    return it == state_->topics.end() ? 0 : it->second.index.size(); // live ones, not holes
 }
 
 std::size_t Hub::total() const { return state_->total; }
 
 void Hub::close_topic(std::string_view topic_name, const sse::FramePtr& last) {
-    auto it = state_->topics.find(topic_name);
-    if (it == state_->topics.end()) {
-        return;
-    }
-    std::vector<sse::EventStreamPtr> streams = it->second.streams;
-    for (const auto& stream : streams) {
+    state_->for_each(topic_name, [&](sse::EventStream& stream) {
         if (last) {
-            stream->send(last);
+            stream.send(last);
         }
-        stream->close();
-    }
+        stream.close();
+    });
 }
 
 } // namespace cadenza::eventsource
