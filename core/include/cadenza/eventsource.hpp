@@ -27,7 +27,10 @@ struct Settings {
     std::uint32_t retry_ms = 3000;                    // eventsource_retry
     std::vector<std::string> cors_origins{"*"};       // eventsource_cors_origins
     bool allow_insecure_auth = false;                 // eventsource_allow_insecure_auth
-    std::size_t max_streams_per_ip = 0;               // eventsource_max_streams_per_ip (0: any)
+    // eventsource_max_streams_per_ip (0: any); past it, 429. Generous enough for many browsers
+    // behind one NAT; a benchmark from few addresses raises it or sets 0.
+    static constexpr std::size_t kDefaultMaxStreamsPerIp = 1000;
+    std::size_t max_streams_per_ip = kDefaultMaxStreamsPerIp;
     std::size_t replay_limit = 1000;                  // eventsource_replay_limit
 
     static Settings read(const Options& options);

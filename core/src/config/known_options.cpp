@@ -14,6 +14,8 @@ constexpr std::string_view kCoreOptions[] = {
     "authentication",
     "c2s_direct_tls_ports",
     "c2s_interfaces",
+    "c2s_max_connections",
+    "c2s_max_send_buffer",
     "c2s_ports",
     "c2s_require_encryption",
     "c2s_stanza_size_limit",

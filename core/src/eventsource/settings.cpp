@@ -23,7 +23,9 @@ Settings Settings::read(const Options& options) {
     }
     s.allow_insecure_auth = options.get_bool("eventsource_allow_insecure_auth", false);
     s.max_streams_per_ip = static_cast<std::size_t>(
-        options.get_int("eventsource_max_streams_per_ip", 0, 0, 1'000'000));
+        options.get_int("eventsource_max_streams_per_ip",
+                        static_cast<std::int64_t>(kDefaultMaxStreamsPerIp), 0,
+                        1'000'000));
     s.replay_limit = static_cast<std::size_t>(
         options.get_int("eventsource_replay_limit", 1000, 0, 1'000'000));
     return s;

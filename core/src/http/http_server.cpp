@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include <stdexcept>
+#include <unordered_map>
 #include <unordered_set>
 
 namespace cadenza::http {
@@ -75,6 +76,28 @@ struct HttpServer::Impl {
     static void on_adopt(evutil_socket_t, short, void* arg);
     static void on_connection_closed(struct evhttp_connection* evcon, void* arg);
 
+    // evhttp's timeout restarts with every byte read, so a request sent a byte at a time
+    // (slowloris) would never end. Each connection also gets a deadline: a whole request
+    // within http_request_timeout of the accept or of the previous request.
+    struct Deadline {
+        Deadline(Impl* i, struct evhttp_connection* c) : impl(i), evcon(c) {}
+        ~Deadline() {
+            if (timer != nullptr) {
+                event_free(timer);
+            }
+        }
+        Deadline(const Deadline&) = delete;
+        Deadline& operator=(const Deadline&) = delete;
+
+        Impl* impl;
+        struct evhttp_connection* evcon;
+        struct event* timer = nullptr;
+        bool served = false; // a request arrived on this connection
+    };
+    void start_deadline(struct evhttp_connection* evcon);
+    void renew_deadline(struct evhttp_connection* evcon, bool streaming);
+    static void on_deadline(evutil_socket_t, short, void* arg);
+
     struct event_base* base;
     Router& router;
     HttpLimits limits;
@@ -93,6 +116,17 @@ struct HttpServer::Impl {
     std::vector<Fresh> fresh;
     struct event* adopt = nullptr;
     std::unordered_set<struct evhttp_connection*> over_cap;
+    std::unordered_map<struct evhttp_connection*, std::unique_ptr<Deadline>> deadlines;
+    // A limit hit in a flood logs one line per window, not one per request.
+    LimitLog over_cap_log{base, log, "refused an HTTP request with 503: http_max_connections (" +
+                                         std::to_string(limits.max_connections) + ") reached"};
+    LimitLog too_many_log{base, log, "answered 429 Too Many Requests (a per-address limit such "
+                                     "as eventsource_max_streams_per_ip)"};
+    LimitLog slow_request_log{base, log,
+                              "closed a connection that sent no whole request within "
+                              "http_request_timeout (" +
+                                  std::to_string(limits.request_timeout_seconds) + " s)",
+                              LogLevel::kInfo};
 };
 
 HttpServer::Impl::Impl(struct event_base* b, Router& r, HttpLimits l, SSL_CTX* ctx)
@@ -200,6 +234,7 @@ void HttpServer::Impl::on_adopt(evutil_socket_t, short, void* arg) {
         if (f.over_cap) {
             self.over_cap.insert(conn);
         }
+        self.start_deadline(conn);
     }
     self.fresh.clear();
 }
@@ -210,6 +245,51 @@ void HttpServer::Impl::on_connection_closed(struct evhttp_connection* evcon, voi
     if (!self.over_cap.empty()) {
         self.over_cap.erase(evcon);
     }
+    self.deadlines.erase(evcon);
+}
+
+void HttpServer::Impl::start_deadline(struct evhttp_connection* evcon) {
+    if (limits.request_timeout_seconds <= 0) {
+        return;
+    }
+    auto deadline = std::make_unique<Deadline>(this, evcon);
+    deadline->timer = evtimer_new(base, &Impl::on_deadline, deadline.get());
+    if (deadline->timer == nullptr) {
+        return; // out of memory: evhttp's own idle timeout still applies
+    }
+    timeval tv{limits.request_timeout_seconds, 0};
+    evtimer_add(deadline->timer, &tv);
+    deadlines[evcon] = std::move(deadline);
+}
+
+// A request arrived: the next one has its own time. A stream owns its connection (and its
+// timeouts) until it ends, so it runs without a deadline.
+void HttpServer::Impl::renew_deadline(struct evhttp_connection* evcon, bool streaming) {
+    auto it = deadlines.find(evcon);
+    if (it == deadlines.end()) {
+        return;
+    }
+    it->second->served = true;
+    if (streaming) {
+        evtimer_del(it->second->timer);
+        return;
+    }
+    timeval tv{limits.request_timeout_seconds, 0};
+    evtimer_add(it->second->timer, &tv);
+}
+
+void HttpServer::Impl::on_deadline(evutil_socket_t, short, void* arg) {
+    auto* deadline = static_cast<Deadline*>(arg);
+    Impl& self = *deadline->impl;
+    struct evhttp_connection* evcon = deadline->evcon;
+    if (!deadline->served) {
+        char* peer = nullptr;
+        ev_uint16_t port = 0;
+        evhttp_connection_get_peer(evcon, &peer, &port);
+        self.slow_request_log.hit(std::string("client ") + (peer != nullptr ? peer : "?"));
+    }
+    // Its close callback erases the deadline (and this timer) from the table.
+    evhttp_connection_free(evcon);
 }
 
 void HttpServer::Impl::on_request(struct evhttp_request* req, void* arg) {
@@ -239,6 +319,7 @@ void HttpServer::Impl::access_log(std::string_view method, std::string_view host
 void HttpServer::Impl::handle(struct evhttp_request* req, bool is_secure) {
     ++requests;
     struct evhttp_connection* evcon = evhttp_request_get_connection(req);
+    renew_deadline(evcon, false);
     char* peer = nullptr;
     ev_uint16_t peer_port = 0;
     evhttp_connection_get_peer(evcon, &peer, &peer_port);
@@ -253,8 +334,7 @@ void HttpServer::Impl::handle(struct evhttp_request* req, bool is_secure) {
         answer(req, method.value_or(Method::kGet), 503,
                "Service Unavailable: too many connections\n",
                {{"Connection", "close"}, {"Retry-After", "1"}});
-        log.warn("refused a request from ", remote, ": ", limits.max_connections,
-                 " connections are open (http_max_connections)");
+        over_cap_log.hit("client " + remote);
         access_log(method_text, "", uri_text, 503, remote);
         return;
     }
@@ -317,6 +397,7 @@ void HttpServer::Impl::handle(struct evhttp_request* req, bool is_secure) {
 
     // A copy: the handler may unmount its own routes.
     Handler handler = *route.handler;
+    std::uint64_t streams_before = hub.streams_started;
     bool threw = false;
     try {
         handler(request);
@@ -335,6 +416,13 @@ void HttpServer::Impl::handle(struct evhttp_request* req, bool is_secure) {
                       " returned without answering");
         }
         request.respond(Response::text(500, "Internal Server Error\n"));
+    }
+    if (hub.streams_started != streams_before) {
+        // Gone already if the stream failed at once; then so is its entry.
+        renew_deadline(evcon, true);
+    }
+    if (request.status() == 429) {
+        too_many_log.hit(std::string(method_text) + " " + *path + " from " + remote);
     }
     access_log(method_text, route.host, *path, request.status(), remote);
 }

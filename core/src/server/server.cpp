@@ -1,6 +1,7 @@
 #include "server/server.hpp"
 
 #include "http/http_server.hpp"
+#include "http/listen_socket.hpp"
 #include "log/log_sinks.hpp"
 #include "modules/module_manager.hpp"
 #include "net/tls_context.hpp"
@@ -86,14 +87,12 @@ struct Server::Impl {
         } else if (!plan.tls_note.empty()) {
             kLog.info(plan.tls_note);
         }
+        // Before the XMPP service starts: it derives its own cap from the same limit.
+        rlim_t files = raise_file_limit();
         if (plan.limits.max_connections == 0) {
-            // Keep some descriptors for storage, logs and XMPP listeners.
-            rlim_t files = raise_file_limit();
-            plan.limits.max_connections = files > 128 ? static_cast<std::size_t>(files - 64) : 64;
+            plan.limits.max_connections = http::default_connection_caps(files).http;
             kLog.info("file descriptor limit ", files, "; HTTP connections capped at ",
-                      plan.limits.max_connections);
-        } else {
-            raise_file_limit();
+                      plan.limits.max_connections, " (http_max_connections)");
         }
         http = std::make_unique<http::HttpServer>(base.get(), context->router, plan.limits,
                                                   tls.get());

@@ -81,6 +81,8 @@ C2sConnection::C2sConnection(C2sContext& context, evutil_socket_t fd, std::strin
     } else {
         bev_ = bufferevent_socket_new(base, fd, BEV_OPT_CLOSE_ON_FREE);
     }
+    socket_bev_ = bev_;
+    apply_read_limit();
     bufferevent_setcb(bev_, read_cb, nullptr, event_cb, this);
     bufferevent_enable(bev_, EV_READ | EV_WRITE);
     timer_ = evtimer_new(
@@ -115,7 +117,41 @@ void C2sConnection::on_timer() {
 }
 
 void C2sConnection::read_cb(struct bufferevent*, void* self) {
-    static_cast<C2sConnection*>(self)->on_read();
+    auto* c = static_cast<C2sConnection*>(self);
+    c->note_throttling();
+    c->on_read();
+}
+
+// The bucket of `limits` (c2s_unauthed, then c2s) on the socket, starting full as Prosody's
+// does (libevent's starts with one tick's worth).
+void C2sConnection::apply_read_limit() {
+    const C2sServer::ReadBucket& bucket = context_.owner->read_bucket(authenticated_);
+    if (bucket.config == nullptr) {
+        bufferevent_set_rate_limit(socket_bev_, nullptr);
+        return;
+    }
+    bufferevent_set_rate_limit(socket_bev_, bucket.config);
+    auto burst = static_cast<ev_ssize_t>(bucket.burst_bytes);
+    ev_ssize_t level = bufferevent_get_read_limit(socket_bev_);
+    if (level < burst) {
+        bufferevent_decrement_read_limit(socket_bev_, level - burst);
+    }
+    throttle_noted_ = false;
+}
+
+// Said once per connection (and once more after authentication changes the rate): a flood of
+// throttled reads must not become a flood of log lines.
+void C2sConnection::note_throttling() {
+    if (throttle_noted_ || bufferevent_get_read_limit(socket_bev_) > 0) {
+        return;
+    }
+    const C2sServer::ReadBucket& bucket = context_.owner->read_bucket(authenticated_);
+    if (bucket.config == nullptr) {
+        return;
+    }
+    throttle_noted_ = true;
+    kLog.info("reading from ", remote_, " slowed to ", bucket.bytes_per_second, " B/s (limits.",
+              authenticated_ ? "c2s" : "c2s_unauthed", ")");
 }
 
 void C2sConnection::write_cb(struct bufferevent*, void* self) {
@@ -384,6 +420,7 @@ void C2sConnection::handle_sasl_step(const auth::SaslStep& step) {
         username_ = step.username;
         context_.throttle.success(address_only(remote_));
         evtimer_del(timer_);
+        apply_read_limit();
         std::string mechanism = sasl_->mechanism();
         sasl_.reset();
         write("<success xmlns='urn:ietf:params:xml:ns:xmpp-sasl'>" +
@@ -562,10 +599,22 @@ void C2sConnection::finish() {
         return;
     }
     release();
-    state_ = State::kClosing;
     parser_.stop();
     delayed_failure_.clear();
     evtimer_del(timer_);
+    if (tls_) {
+        SSL* ssl = bufferevent_openssl_get_ssl(bev_);
+        if (ssl != nullptr && SSL_is_init_finished(ssl) == 0) {
+            // The handshake never completed: nothing queued can reach the peer, and the drain
+            // timeout below would never run while the handshake waits for it. Close now.
+            state_ = State::kClosed;
+            bufferevent_disable(bev_, EV_READ | EV_WRITE);
+            bufferevent_setcb(bev_, nullptr, nullptr, nullptr, nullptr);
+            context_.owner->discard(this);
+            return;
+        }
+    }
+    state_ = State::kClosing;
     bufferevent_disable(bev_, EV_READ);
     bufferevent_setcb(bev_, nullptr, write_cb, event_cb, this);
     // A peer that never reads must not keep us: give the output a few seconds.

@@ -76,9 +76,13 @@ private:
     void output_flushed();
     void drain_tick();
     void release(); // leave the registry and ask the server to free us
+    void apply_read_limit();
+    void note_throttling();
 
     C2sContext& context_;
     struct bufferevent* bev_ = nullptr;
+    struct bufferevent* socket_bev_ = nullptr; // below the STARTTLS filter: where reads are limited
+    bool throttle_noted_ = false;
     struct event* timer_ = nullptr; // authentication deadline, then the delayed SASL failure
     std::string remote_;
     State state_ = State::kOpening;
