@@ -18,6 +18,8 @@ namespace {
 constexpr char kSeparator = '\x01';
 // Input goes to expat in slices so that the size checks run before much is buffered.
 constexpr std::size_t kSlice = std::size_t{16} * 1024;
+// An unfinished token this long makes further input wait for its end (see the header).
+constexpr std::uint64_t kDeferAfter = 256;
 
 struct ExpandedName {
     std::string_view uri;
@@ -200,44 +202,30 @@ std::size_t StreamParser::feed(std::string_view bytes) {
         ~Leave() { flag = false; }
     } leave{in_feed_};
 
-    const XML_Parser parser = as_expat(parser_);
     std::size_t used = 0;
     while (used < bytes.size() && !halted_) {
         const std::size_t slice = std::min(bytes.size() - used, kSlice);
-        const std::uint64_t slice_start = fed_;
-        fed_ += slice;
-        in_expat_ = true;
-        const XML_Status status =
-            XML_Parse(parser, bytes.data() + used, static_cast<int>(slice), XML_FALSE);
-        in_expat_ = false;
-        if (halted_) {
-            used += static_cast<std::size_t>(
-                std::clamp<std::uint64_t>(halt_position_, slice_start, fed_) - slice_start);
-            break;
+        const std::string_view chunk = bytes.substr(used, slice);
+        const bool in_long_token = markup_ != Markup::kText && fed_ - consumed_ >= kDeferAfter;
+        const bool token_ends = scan(chunk);
+        if (in_long_token && !token_ends && may_defer(slice)) {
+            pending_.append(chunk);
+            used += slice;
+            continue;
         }
-        used += slice;
-        if (status != XML_STATUS_OK) {
-            const XML_Error code = XML_GetErrorCode(parser);
-            const bool encoding =
-                code == XML_ERROR_UNKNOWN_ENCODING || code == XML_ERROR_INCORRECT_ENCODING;
-            guarded([&] {
-                fail(encoding ? stream_error::kUnsupportedEncoding : stream_error::kNotWellFormed,
-                     std::string(XML_ErrorString(code)) + " at line " +
-                         std::to_string(XML_GetCurrentLineNumber(parser)) + ", column " +
-                         std::to_string(XML_GetCurrentColumnNumber(parser)));
-            });
-            break;
+        std::string joined;
+        std::string_view input = chunk;
+        if (!pending_.empty()) {
+            joined = std::exchange(pending_, std::string());
+            joined.append(chunk);
+            input = joined;
         }
-        // What expat holds without having reported it is an unfinished token.
-        if (fed_ - consumed_ > limits_.max_tag_bytes) {
-            guarded([&] {
-                fail(stream_error::kPolicyViolation,
-                     "a tag longer than " + std::to_string(limits_.max_tag_bytes) + " bytes");
-            });
+        // Bytes kept back from earlier calls were counted as used then.
+        const std::size_t carried = input.size() - slice;
+        const std::size_t taken = parse(input);
+        used += taken > carried ? taken - carried : 0;
+        if (taken < input.size()) {
             break;
-        }
-        if (depth_ >= stanza_depth_) {
-            guarded([&] { check_position(fed_); });
         }
     }
     if (reset_requested_) {
@@ -249,9 +237,122 @@ std::size_t StreamParser::feed(std::string_view bytes) {
     return used;
 }
 
+std::size_t StreamParser::parse(std::string_view input) {
+    const XML_Parser parser = as_expat(parser_);
+    const std::uint64_t start = fed_;
+    fed_ += input.size();
+    in_expat_ = true;
+    const XML_Status status =
+        XML_Parse(parser, input.data(), static_cast<int>(input.size()), XML_FALSE);
+    in_expat_ = false;
+    if (halted_) {
+        return static_cast<std::size_t>(std::clamp<std::uint64_t>(halt_position_, start, fed_) -
+                                        start);
+    }
+    if (status != XML_STATUS_OK) {
+        const XML_Error code = XML_GetErrorCode(parser);
+        const bool encoding =
+            code == XML_ERROR_UNKNOWN_ENCODING || code == XML_ERROR_INCORRECT_ENCODING;
+        guarded([&] {
+            fail(encoding ? stream_error::kUnsupportedEncoding : stream_error::kNotWellFormed,
+                 std::string(XML_ErrorString(code)) + " at line " +
+                     std::to_string(XML_GetCurrentLineNumber(parser)) + ", column " +
+                     std::to_string(XML_GetCurrentColumnNumber(parser)));
+        });
+        return input.size();
+    }
+    // What expat holds without having reported it is an unfinished token.
+    if (fed_ - consumed_ > limits_.max_tag_bytes) {
+        guarded([&] {
+            fail(stream_error::kPolicyViolation,
+                 "a tag longer than " + std::to_string(limits_.max_tag_bytes) + " bytes");
+        });
+        return input.size();
+    }
+    if (depth_ >= stanza_depth_) {
+        guarded([&] { check_position(fed_); });
+    }
+    return input.size();
+}
+
+bool StreamParser::may_defer(std::size_t extra) const {
+    const std::uint64_t end = fed_ + pending_.size() + extra;
+    if (end - consumed_ > limits_.max_tag_bytes) {
+        return false;
+    }
+    return depth_ < stanza_depth_ || end - stanza_start_ <= limits_.max_stanza_bytes;
+}
+
+bool StreamParser::scan(std::string_view bytes) {
+    bool text = markup_ == Markup::kText;
+    for (const char c : bytes) {
+        switch (markup_) {
+        case Markup::kText:
+            markup_ = c == '<' ? Markup::kOpen : Markup::kText;
+            break;
+        case Markup::kOpen:
+            markup_ = c == '!' ? Markup::kBang
+                      : c == '?' ? Markup::kPi
+                      : c == '>' ? Markup::kText
+                                 : Markup::kTag;
+            markup_run_ = 0;
+            break;
+        case Markup::kTag:
+            markup_ = c == '\'' ? Markup::kSingleQuoted
+                      : c == '"' ? Markup::kDoubleQuoted
+                      : c == '>' ? Markup::kText
+                                 : Markup::kTag;
+            break;
+        case Markup::kSingleQuoted:
+            markup_ = c == '\'' ? Markup::kTag : markup_;
+            break;
+        case Markup::kDoubleQuoted:
+            markup_ = c == '"' ? Markup::kTag : markup_;
+            break;
+        case Markup::kBang:
+            markup_ = c == '-' ? Markup::kComment
+                      : c == '[' ? Markup::kCdata
+                      : c == '>' ? Markup::kText
+                                 : Markup::kOther;
+            markup_run_ = c == '-' ? 1 : 0;
+            break;
+        case Markup::kComment:
+        case Markup::kCdata: {
+            // "-->" and "]]>"; ending too early only means parsing sooner.
+            const char mark = markup_ == Markup::kComment ? '-' : ']';
+            if (c == '>' && markup_run_ >= 2) {
+                markup_ = Markup::kText;
+            }
+            markup_run_ = c == mark ? markup_run_ + 1 : 0;
+            break;
+        }
+        case Markup::kPi:
+            if (c == '>' && markup_run_ > 0) {
+                markup_ = Markup::kText;
+            }
+            markup_run_ = c == '?' ? 1 : 0;
+            break;
+        case Markup::kOther:
+            markup_ = c == '>' ? Markup::kText : markup_;
+            break;
+        }
+        text = text || markup_ == Markup::kText;
+    }
+    return text;
+}
+
 void StreamParser::finish() {
     if (halted_ || in_feed_) {
         return;
+    }
+    if (!pending_.empty()) {
+        parse(std::exchange(pending_, std::string()));
+        if (halted_) {
+            if (exception_) {
+                std::rethrow_exception(std::exchange(exception_, nullptr));
+            }
+            return;
+        }
     }
     in_expat_ = true;
     const XML_Status status = XML_Parse(as_expat(parser_), nullptr, 0, XML_TRUE);
@@ -286,6 +387,9 @@ void StreamParser::do_reset() {
     consumed_ = 0;
     stanza_start_ = 0;
     halt_position_ = 0;
+    markup_ = Markup::kText;
+    markup_run_ = 0;
+    pending_.clear();
     bindings_.clear();
     builder_.clear();
     halted_ = false;

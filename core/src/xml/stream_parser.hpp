@@ -24,7 +24,10 @@
 //
 // Memory: a stanza in progress is bounded by max_stanza_bytes of input (its tree is a small
 // multiple of that), expat's buffer by max_tag_bytes plus one internal slice of 16 KiB.
-// CPU: expat 2.5 rescans an incomplete token on every feed; max_tag_bytes bounds that cost.
+// CPU: expat 2.5 rescans an incomplete token on every feed, so a long tag sent a byte at a time
+// would cost time quadratic in its length. Once expat holds a long unfinished token, input is
+// kept back until a light scanner sees that token end (a '>' outside quotes, "-->", "?>",
+// "]]>"), up to the limits; so parsing stays linear and a complete stanza is never held back.
 //
 // Restarts (RFC 6120 §4.3.3, after STARTTLS <proceed/> and SASL <success/>): call reset(). From
 // inside a callback (the usual case) the reset is deferred: no further callback fires, the rest
@@ -140,6 +143,26 @@ private:
     void use_prefix(std::string_view prefix, std::string_view uri);
     template <typename F> void guarded(F&& body);
 
+    // Where the input stands in XML markup, tracked byte by byte beside expat.
+    enum class Markup : std::uint8_t {
+        kText,
+        kOpen, // after '<'
+        kTag,
+        kSingleQuoted,
+        kDoubleQuoted,
+        kBang, // after "<!"
+        kComment,
+        kPi,
+        kCdata,
+        kOther, // a declaration; taken to end at the next '>'
+    };
+    // Advances the scanner over `bytes`; true when it was in text at some point of them.
+    bool scan(std::string_view bytes);
+    // `extra` more bytes may wait in pending_ without passing a limit expat would report.
+    bool may_defer(std::size_t extra) const;
+    // Gives `input` to expat and runs the checks that follow; how many of its bytes were used.
+    std::size_t parse(std::string_view input);
+
     void on_start(const char* name, const char** attributes);
     void on_end();
     void on_text(std::string_view text);
@@ -160,6 +183,9 @@ private:
     std::uint64_t halt_position_ = 0; // end of the event during which the parser halted
     std::vector<Binding> bindings_;   // namespace declarations in scope, innermost last
     StanzaBuilder builder_;
+    Markup markup_ = Markup::kText;
+    int markup_run_ = 0;  // '-', '?' or ']' just seen, in a comment, PI or CDATA section
+    std::string pending_; // input kept back while expat holds a long unfinished token
 
     bool in_feed_ = false;
     bool in_expat_ = false;

@@ -429,6 +429,79 @@ TEST(StreamParser, HugeStartTagIsRefusedBeforeItIsBuffered) {
     EXPECT_LE(fed, stream_header.size() + StreamLimits{}.max_tag_bytes + 100);
 }
 
+// expat rescans an unfinished token on every feed: a long tag sent a byte at a time must not
+// cost time quadratic in its length (seconds for 30 KiB), nor be held back once it ends.
+TEST(StreamParser, LongTagSentAByteAtATimeIsParsedOnceAndAtItsEnd) {
+    // '>' and the other quote inside the value do not end the tag.
+    std::string value;
+    while (value.size() < 30000) {
+        value += "a>b\"c-->d?>e]]>";
+    }
+    const std::string stanza = "<message to='x@y' id='" + value + "'><body>hi</body></message>";
+    Recorder recorder;
+    StreamParser parser(recorder.callbacks());
+    parser.feed(stream_header);
+    const auto begin = std::chrono::steady_clock::now();
+    for (std::size_t i = 0; i + 1 < stanza.size(); ++i) {
+        EXPECT_EQ(parser.feed(std::string_view(stanza).substr(i, 1)), 1U);
+    }
+    EXPECT_LT(std::chrono::steady_clock::now() - begin, std::chrono::seconds(1));
+    ASSERT_EQ(recorder.events.size(), 1U) << "the stanza is not complete yet";
+    parser.feed(">");
+    ASSERT_EQ(recorder.events.size(), 2U) << recorder.events.back();
+    EXPECT_EQ(recorder.stanzas[0].attr("id"), value);
+    EXPECT_EQ(recorder.stanzas[0].child_text("body", "jabber:client"), "hi");
+}
+
+TEST(StreamParser, LongTagsInSmallChunksKeepTheirLimits) {
+    // Over max_tag_bytes: refused as soon as it is passed, as when fed whole.
+    StreamLimits limits;
+    limits.max_tag_bytes = 4096;
+    Recorder recorder;
+    StreamParser parser(recorder.callbacks(), limits);
+    parser.feed(stream_header + "<message to='");
+    std::size_t fed = 0;
+    while (fed < 100000 && !parser.stopped()) {
+        parser.feed("a");
+        ++fed;
+    }
+    EXPECT_EQ(recorder.condition, "policy-violation");
+    EXPECT_LE(fed, limits.max_tag_bytes);
+
+    // A long tag inside a stanza still counts towards the stanza's size as it arrives.
+    StreamLimits small;
+    small.max_stanza_bytes = 2000;
+    Recorder inner;
+    StreamParser stanza_parser(inner.callbacks(), small);
+    stanza_parser.feed(stream_header + "<message><body xml:lang='");
+    fed = 0;
+    while (fed < 100000 && !stanza_parser.stopped()) {
+        stanza_parser.feed("b");
+        ++fed;
+    }
+    EXPECT_EQ(inner.condition, "policy-violation");
+    EXPECT_LE(fed, small.max_stanza_bytes);
+
+    // Long comments and processing instructions end as they did: restricted.
+    for (const std::string& open : {std::string("<!--"), std::string("<?pi ")}) {
+        const std::string close = open == "<!--" ? "-->" : "?>";
+        EXPECT_EQ(error_of(stream_header + open + std::string(3000, 'c') + "-x?" + close),
+                  "restricted-xml");
+    }
+}
+
+TEST(StreamParser, DocumentEndingInsideALongTagIsNotWellFormed) {
+    Recorder recorder;
+    StreamParser parser(recorder.callbacks(), {}, StreamParser::Framing::kDocument);
+    const std::string input = "<message to='" + std::string(2000, 'a');
+    for (const char c : input) {
+        parser.feed(std::string_view(&c, 1));
+    }
+    EXPECT_EQ(recorder.errors, 0);
+    parser.finish();
+    EXPECT_EQ(recorder.condition, "not-well-formed");
+}
+
 TEST(StreamParser, DeepNestingIsAPolicyViolationWithoutRecursion) {
     std::string deep = stream_header + "<message>";
     for (int i = 0; i < 10000; ++i) {
