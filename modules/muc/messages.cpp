@@ -103,7 +103,9 @@ void MucHost::groupchat(StanzaEvent& event, Room& room, Occupant& sender) {
             message.root().remove_child(id);
         }
     }
-    store_and_broadcast(room, std::move(message), sender.nick);
+    store_and_broadcast(room, std::move(message), sender.nick,
+                        make_error_reply(event.stanza, "wait", stanza_error::kInternalServerError,
+                                         "The message could not be stored; try again"));
 }
 
 // The message goes out only after its history row is committed. So every stanza id a client
@@ -112,7 +114,8 @@ void MucHost::groupchat(StanzaEvent& event, Room& room, Occupant& sender) {
 // synced: MUC has no acknowledgement to hold back, and the sync (milliseconds) would delay
 // every room. Messages without a body are not stored but wait for the same commit, so the
 // room's messages leave in the order they came.
-void MucHost::store_and_broadcast(Room& room, Stanza message, const std::string& nick) {
+void MucHost::store_and_broadcast(Room& room, Stanza message, const std::string& nick,
+                                  Stanza failure) {
     auto entry = std::make_shared<HistoryMessage>();
     entry->stanza_id = new_stanza_id();
     entry->nick = nick;
@@ -128,7 +131,7 @@ void MucHost::store_and_broadcast(Room& room, Stanza message, const std::string&
     auto shared = std::make_shared<Stanza>(std::move(message));
     std::weak_ptr<MucHost> weak = weak_from_this();
     auto deliver = [weak, name = room.name(), instance = room.instance(), entry, shared,
-                    has_body](bool committed) {
+                    has_body] {
         auto self = weak.lock();
         if (!self) {
             return;
@@ -136,11 +139,6 @@ void MucHost::store_and_broadcast(Room& room, Stanza message, const std::string&
         Room* r = self->find_room(name);
         if (r == nullptr || r->instance() != instance) {
             return; // destroyed meanwhile
-        }
-        if (!committed) {
-            self->module_.log().error("room ", name, ": a message from ", entry->nick,
-                                      " could not be stored and was not sent");
-            return;
         }
         if (has_body) {
             r->last_broadcast_sequence = entry->sequence;
@@ -165,11 +163,19 @@ void MucHost::store_and_broadcast(Room& room, Stanza message, const std::string&
         BroadcastMessage broadcast{name, *shared, entry->stanza_id, entry->nick, entry->body};
         self->module_.notify(kBroadcastMessage, broadcast);
     };
+    // The sender learns of a message the room could not store (and so did not send).
+    auto refuse = [weak, name = room.name(), nick,
+                   failure = std::make_shared<Stanza>(std::move(failure))] {
+        if (auto self = weak.lock()) {
+            self->module_.log().error("room ", name, ": a message from ", nick,
+                                      " could not be stored and was not sent");
+            self->send(std::move(*failure));
+        }
+    };
     if (has_body) {
-        store_.append_history(room.name(), entry, [deliver] { deliver(true); },
-                              [deliver] { deliver(false); });
+        store_.append_history(room.name(), entry, std::move(deliver), std::move(refuse));
     } else {
-        store_.after_commit([deliver] { deliver(true); });
+        store_.after_commit(std::move(deliver), std::move(refuse));
     }
 }
 
@@ -182,30 +188,40 @@ void MucHost::change_subject(StanzaEvent& event, Room& room, Occupant& sender) {
         return;
     }
     std::string subject = event.stanza.child_text("subject", event.stanza.ns());
-    room.set_subject(subject, sender.nick);
-    if (room.config().persistent) {
-        store_.save_subject(room.name(), subject, sender.nick);
-    }
-    // After the commit, so that it cannot overtake a message sent just before it.
+    // Applied and sent after the commit: it cannot overtake a message sent just before it,
+    // and a subject that could not be stored does not take effect.
     std::weak_ptr<MucHost> weak = weak_from_this();
-    store_.after_commit(
-        [weak, name = room.name(), instance = room.instance(), subject, nick = sender.nick] {
-            auto self = weak.lock();
-            Room* r = self ? self->find_room(name) : nullptr;
-            if (r == nullptr || r->instance() != instance) {
-                return;
-            }
-            for (const Occupant& occupant : r->occupants()) {
-                Stanza message = Stanza::make("message", xmlns::kClient);
-                message.set_attr("type", "groupchat");
-                message.set_attr("from", self->occupant_jid(*r, nick));
-                message.set_attr("to", occupant.real_jid.full());
-                message.add_child("subject", xmlns::kClient).set_text(subject);
-                self->send(std::move(message));
-            }
-            SubjectChanged changed{name, nick, subject};
-            self->module_.notify(kSubjectChanged, changed);
-        });
+    auto apply = [weak, name = room.name(), instance = room.instance(), subject,
+                  nick = sender.nick] {
+        auto self = weak.lock();
+        Room* r = self ? self->find_room(name) : nullptr;
+        if (r == nullptr || r->instance() != instance) {
+            return;
+        }
+        r->set_subject(subject, nick);
+        for (const Occupant& occupant : r->occupants()) {
+            Stanza message = Stanza::make("message", xmlns::kClient);
+            message.set_attr("type", "groupchat");
+            message.set_attr("from", self->occupant_jid(*r, nick));
+            message.set_attr("to", occupant.real_jid.full());
+            message.add_child("subject", xmlns::kClient).set_text(subject);
+            self->send(std::move(message));
+        }
+        SubjectChanged changed{name, nick, subject};
+        self->module_.notify(kSubjectChanged, changed);
+    };
+    auto refuse = [weak, failure = std::make_shared<Stanza>(make_error_reply(
+                             event.stanza, "wait", stanza_error::kInternalServerError,
+                             "The subject could not be stored; try again"))] {
+        if (auto self = weak.lock()) {
+            self->send(std::move(*failure));
+        }
+    };
+    if (room.config().persistent) {
+        store_.save_subject(room.name(), subject, sender.nick, std::move(apply), std::move(refuse));
+    } else {
+        store_.after_commit(std::move(apply), std::move(refuse));
+    }
 }
 
 void MucHost::send_subject(const Room& room, const Jid& to) {

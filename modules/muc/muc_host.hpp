@@ -111,8 +111,10 @@ private:
     void change_subject(StanzaEvent& event, Room& room, Occupant& sender);
     void private_message(StanzaEvent& event, Room& room, const std::string& to_nick);
     void send_subject(const Room& room, const Jid& to);
-    // Stores and then broadcasts a groupchat message (see the .cpp for the order).
-    void store_and_broadcast(Room& room, Stanza message, const std::string& nick);
+    // Stores a groupchat message and sends it once committed (see the .cpp for the order);
+    // `failure` goes to the sender if it cannot be stored.
+    void store_and_broadcast(Room& room, Stanza message, const std::string& nick,
+                             Stanza failure);
     // A groupchat message from the room itself (status codes) to every occupant.
     void room_notice(Room& room, const std::vector<int>& codes);
 

@@ -67,12 +67,23 @@ void MucHost::submit_config(StanzaEvent& event, Room& room, Element form) {
     // Answered once the new configuration is durable.
     auto request = std::make_shared<Stanza>(event.stanza.clone());
     std::weak_ptr<MucHost> weak = weak_from_this();
-    auto answer = [weak, request](bool committed) {
-        if (auto self = weak.lock()) {
-            self->send(
-                committed ? iq_result(*request)
-                          : make_error_reply(*request, "wait", stanza_error::kInternalServerError));
+    auto answer = [weak, request, name = room.name(), instance = room.instance(), before,
+                   was_locked](bool committed) {
+        auto self = weak.lock();
+        if (!self) {
+            return;
         }
+        if (!committed) {
+            // Not stored: the room keeps its old configuration (notices already sent stand).
+            Room* r = self->find_room(name);
+            if (r != nullptr && r->instance() == instance) {
+                r->config() = before;
+                r->set_locked(was_locked);
+            }
+        }
+        self->send(committed ? iq_result(*request)
+                             : make_error_reply(*request, "wait",
+                                                stanza_error::kInternalServerError));
     };
     if (next.persistent || before.persistent) {
         persist(room, answer);

@@ -206,16 +206,19 @@ void RoomStore::save_room(const StoredRoom& room, Done done) {
 }
 
 void RoomStore::save_subject(std::string_view room, std::string_view subject,
-                             std::string_view nick) {
-    db_.write([host = host_, room = std::string(room), subject = std::string(subject),
-               nick = std::string(nick)](storage::Database& db) {
-        db.prepare("UPDATE muc_rooms SET subject = ?, subject_nick = ? WHERE host = ? AND room = ?")
-            .bind(1, subject)
-            .bind(2, nick)
-            .bind(3, host)
-            .bind(4, room)
-            .run();
-    });
+                             std::string_view nick, Visible visible, Failed failed) {
+    write_observed(
+        [host = host_, room = std::string(room), subject = std::string(subject),
+         nick = std::string(nick)](storage::Database& db) {
+            db.prepare(
+                  "UPDATE muc_rooms SET subject = ?, subject_nick = ? WHERE host = ? AND room = ?")
+                .bind(1, subject)
+                .bind(2, nick)
+                .bind(3, host)
+                .bind(4, room)
+                .run();
+        },
+        std::move(visible), std::move(failed));
 }
 
 void RoomStore::save_affiliation(std::string_view room, const Jid& bare, Affiliation a) {
@@ -262,11 +265,8 @@ void RoomStore::delete_room(std::string_view room) {
 }
 
 void RoomStore::append_history(std::string_view room, std::shared_ptr<HistoryMessage> message,
-                               Visible visible, std::function<void()> failed) {
-    // The done callback only reports a write that never became visible: a failed sync after
-    // the commit is logged by the database, and the message already went out.
-    auto shown = std::make_shared<bool>(false);
-    db_.write(
+                               Visible visible, Failed failed) {
+    write_observed(
         [host = host_, room = std::string(room), message](storage::Database& db) {
             db.prepare("INSERT INTO muc_history (host, room, stanza_id, nick, body, stanza, "
                        "timestamp) VALUES (?, ?, ?, ?, ?, ?, ?)")
@@ -280,6 +280,20 @@ void RoomStore::append_history(std::string_view room, std::shared_ptr<HistoryMes
                 .run();
             message->sequence = db.last_insert_rowid();
         },
+        std::move(visible), std::move(failed));
+}
+
+void RoomStore::after_commit(Visible visible, Failed failed) {
+    write_observed([](storage::Database&) {}, std::move(visible), std::move(failed));
+}
+
+void RoomStore::write_observed(std::function<void(storage::Database&)> work, Visible visible,
+                               Failed failed) {
+    // `done` only reports a write that never became visible: a failed sync after the commit
+    // is logged by the database, and what it made visible already went out.
+    auto shown = std::make_shared<bool>(false);
+    db_.write(
+        std::move(work),
         [shown, failed = std::move(failed)](bool) {
             if (!*shown && failed) {
                 failed();
@@ -287,12 +301,10 @@ void RoomStore::append_history(std::string_view room, std::shared_ptr<HistoryMes
         },
         [shown, visible = std::move(visible)] {
             *shown = true;
-            visible();
+            if (visible) {
+                visible();
+            }
         });
-}
-
-void RoomStore::after_commit(Visible visible) {
-    db_.write([](storage::Database&) {}, nullptr, std::move(visible));
 }
 
 void RoomStore::trim_history(std::string_view room, std::int64_t keep) {

@@ -34,6 +34,8 @@ public:
     using Done = std::function<void(bool committed)>;
     // Runs right after the commit, before the change is synced (see storage::Database::write).
     using Visible = std::function<void()>;
+    // Runs when the write could not be stored (it never became visible).
+    using Failed = std::function<void()>;
 
     RoomStore(storage::Database& db, std::string host);
 
@@ -51,23 +53,26 @@ public:
 
     // Writes the room's row and replaces its affiliations.
     void save_room(const StoredRoom& room, Done done = nullptr);
-    void save_subject(std::string_view room, std::string_view subject, std::string_view nick);
+    void save_subject(std::string_view room, std::string_view subject, std::string_view nick,
+                      Visible visible, Failed failed);
     void save_affiliation(std::string_view room, const Jid& bare, Affiliation a);
     // Forgets the room's row and affiliations (it became temporary); history stays.
     void forget_room(std::string_view room);
     // Deletes everything of the room, history included.
     void delete_room(std::string_view room);
-    // Stores a message; the work sets message->sequence before `visible` runs. `failed` runs
-    // when it could not be stored.
+    // Stores a message; the work sets message->sequence before `visible` runs.
     void append_history(std::string_view room, std::shared_ptr<HistoryMessage> message,
-                        Visible visible, std::function<void()> failed);
+                        Visible visible, Failed failed);
     // Runs `visible` after the commit of what was written before it (keeps stanzas that need
-    // no storage in order with those that do).
-    void after_commit(Visible visible);
+    // no storage in order with those that do), `failed` if that commit failed.
+    void after_commit(Visible visible, Failed failed);
     // Keeps only the newest `keep` messages of the room.
     void trim_history(std::string_view room, std::int64_t keep);
 
 private:
+    void write_observed(std::function<void(storage::Database&)> work, Visible visible,
+                        Failed failed);
+
     storage::Database& db_;
     std::string host_;
 };

@@ -3,11 +3,15 @@
 #include <gtest/gtest.h>
 
 #include <arpa/inet.h>
+#include <algorithm>
 #include <csignal>
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <fcntl.h>
+#include <fstream>
 #include <netinet/in.h>
+#include <random>
 #include <spawn.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -35,20 +39,43 @@ std::string env_path(const char* name) {
     return value;
 }
 
-int free_port() {
+namespace {
+
+// The lowest port the kernel hands out to outgoing connections (ip_local_port_range).
+int ephemeral_low() {
+    std::ifstream range("/proc/sys/net/ipv4/ip_local_port_range");
+    int low = 0;
+    return range >> low ? low : 32768;
+}
+
+bool bindable(int port) {
     int fd = ::socket(AF_INET, SOCK_STREAM, 0);
     sockaddr_in addr{};
     addr.sin_family = AF_INET;
     addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    addr.sin_port = 0;
-    socklen_t len = sizeof addr;
-    if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
-        ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
-        ::close(fd);
-        return -1;
-    }
+    addr.sin_port = htons(static_cast<std::uint16_t>(port));
+    bool ok = ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
     ::close(fd);
-    return ntohs(addr.sin_port);
+    return ok;
+}
+
+} // namespace
+
+int free_port() {
+    // Below the ephemeral range: a port handed out by bind(0) can be taken a moment later by
+    // the client side of any connection (the churn tests open thousands), and the server
+    // then fails to listen. Ports below the range are only ever taken on purpose.
+    static std::mt19937 random(std::random_device{}());
+    int high = ephemeral_low() - 1;
+    int low = high > 20000 ? high - 10000 : 10000;
+    std::uniform_int_distribution<int> pick(low, std::max(low, high));
+    for (int attempt = 0; attempt < 200; ++attempt) {
+        int port = pick(random);
+        if (bindable(port)) {
+            return port;
+        }
+    }
+    return -1;
 }
 
 Process::Process(std::vector<std::string> argv, std::string output_file,

@@ -22,7 +22,8 @@ using namespace std::chrono_literals;
 // missing.
 std::string env_path(const char* name);
 
-// A TCP port on 127.0.0.1 that was free a moment ago (bound to port 0, then released).
+// A TCP port on 127.0.0.1 that was free a moment ago, chosen at random below the kernel's
+// ephemeral range so that no outgoing connection takes it meanwhile.
 int free_port();
 
 // Polls `condition` every few milliseconds until it holds or `timeout` passes.
