@@ -78,6 +78,9 @@ log = { info = "*console" }
 data_path = "$TMP/data"
 plugin_paths = { "$MODULES" }
 ssl = { certificate = "$TMP/localhost.crt", key = "$TMP/localhost.key" }
+-- The default caps leave a quarter of the file limit to XMPP clients; the idle scenario
+-- wants nearly all of it for streams.
+http_max_connections = 19900
 VirtualHost "localhost"
 Component "pubsub.localhost" "pubsub"
   modules_enabled = { "pubsub_eventsource" }
