@@ -211,6 +211,8 @@ elif [[ $SCALE == full ]]; then
     scenario fanout-10k pubsub 10000 20 1 1 0 0
     scenario one-stream pubsub 1 100 10 1 0 0
     scenario throughput-1k pubsub 1000 20000 0 200 0 0
+    # The target's form: 1,000,000 deliveries/s (1,000 items/s to 1,000 streams) for 10 s.
+    scenario throughput-1k-paced pubsub 1000 10000 1000 200 0 0
     scenario publish-path pubsub 1 20000 0 200 0 0
     scenario muc-fanout-1k muc 1000 20 1 1 0 0
     scenario muc-fanout-10k muc 10000 20 1 1 0 0
