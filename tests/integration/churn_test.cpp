@@ -3,6 +3,7 @@
 // reset). Afterwards the server holds the file descriptors it held before, about the memory it
 // held after the first hundred cycles, and still serves.
 #include "eventsource_fixture.hpp"
+#include "process_stats.hpp"
 #include "raw_xmpp.hpp"
 #include "sasl_client.hpp"
 
@@ -24,52 +25,10 @@
 #include <iostream>
 #include <optional>
 
-#if defined(__SANITIZE_ADDRESS__)
-#define CADENZA_CHURN_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define CADENZA_CHURN_ASAN 1
-#endif
-#endif
-
 namespace cadenza::test {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-#ifdef CADENZA_CHURN_ASAN
-// ASan's quarantine keeps freed memory resident (256 MiB by default) before reusing it, so the
-// server's RSS grows with churn whether or not it leaks; only the fd checks stay strict.
-constexpr long kAsanRssSlackKib = 320L * 1024;
-#else
-constexpr long kAsanRssSlackKib = 0;
-#endif
-
-// A field of /proc/<pid>/status in KiB ("VmRSS"), -1 when missing.
-long proc_status_kib(pid_t pid, const std::string& field) {
-    std::ifstream in("/proc/" + std::to_string(pid) + "/status");
-    std::string line;
-    while (std::getline(in, line)) {
-        if (line.rfind(field + ":", 0) == 0) {
-            return std::stol(line.substr(field.size() + 1));
-        }
-    }
-    return -1;
-}
-
-// Open file descriptors of the process, -1 when /proc cannot tell.
-int open_fds(pid_t pid) {
-    DIR* dir = opendir(("/proc/" + std::to_string(pid) + "/fd").c_str());
-    if (dir == nullptr) {
-        return -1;
-    }
-    int n = 0;
-    while (const dirent* e = readdir(dir)) {
-        n += e->d_name[0] != '.' ? 1 : 0;
-    }
-    closedir(dir);
-    return n;
-}
 
 // RSS may grow by 10 % or 8 MiB over the baseline, whichever is larger (plus ASan's quarantine).
 void expect_rss_near(long baseline_kib, long now_kib, const char* what) {
@@ -191,16 +150,7 @@ protected:
             return;
         }
         alice_.reset();
-        std::optional<int> status = server_->stop();
-        std::string log = server_->log();
-        EXPECT_EQ(status, 0) << "the server did not stop cleanly";
-        EXPECT_EQ(log.find("Sanitizer"), std::string::npos) << "sanitizer report in the log";
-        EXPECT_EQ(log.find("runtime error"), std::string::npos) << "UBSan report in the log";
-        if (HasFailure()) {
-            constexpr std::size_t kTail = 20000;
-            std::cerr << "--- server log (tail) ---\n"
-                      << (log.size() > kTail ? log.substr(log.size() - kTail) : log) << "\n";
-        }
+        expect_clean_stop(*server_);
     }
 
     pid_t server_pid() { return server_->process().pid(); }

@@ -216,16 +216,7 @@ protected:
             return;
         }
         alice_.reset();
-        std::optional<int> status = server_->stop();
-        std::string log = read_file(dir_.file("cadenza.log"));
-        EXPECT_EQ(status, 0) << "the server did not stop cleanly";
-        EXPECT_EQ(log.find("Sanitizer"), std::string::npos) << "sanitizer report in the log";
-        EXPECT_EQ(log.find("runtime error"), std::string::npos) << "UBSan report in the log";
-        if (HasFailure()) {
-            constexpr std::size_t kTail = 20000;
-            std::cerr << "--- server log (tail) ---\n"
-                      << (log.size() > kTail ? log.substr(log.size() - kTail) : log) << "\n";
-        }
+        expect_clean_stop(*server_, dir_.file("cadenza.log"));
     }
 
     // After a crash: the same configuration and data directory, and alice logged in again.

@@ -58,11 +58,7 @@ protected:
                              "c2s_require_encryption = false\n"
                              "allow_unencrypted_plain_auth = true\n" +
                              globals + "VirtualHost \"localhost\"\n";
-        std::string path = dir_.write("cadenza.cfg.lua", config);
-        RunResult r = run_program({env_path("CADENZACTL_BINARY"), "--config", path, "register",
-                                   "alice", "localhost", "secret"},
-                                  dir_);
-        ASSERT_EQ(r.status, 0) << r.output;
+        ASSERT_EQ(register_accounts(dir_, config, {"alice"}), "");
         server_ = std::make_unique<CadenzaServer>(dir_, config);
         ASSERT_TRUE(server_->wait_started()) << server_->log();
     }
@@ -71,16 +67,7 @@ protected:
         if (!server_) {
             return;
         }
-        std::optional<int> status = server_->stop();
-        std::string log = server_->log();
-        EXPECT_EQ(status, 0) << "the server did not stop cleanly";
-        EXPECT_EQ(log.find("Sanitizer"), std::string::npos) << "sanitizer report in the log";
-        EXPECT_EQ(log.find("runtime error"), std::string::npos) << "UBSan report in the log";
-        if (HasFailure()) {
-            constexpr std::size_t kTail = 20000;
-            std::cerr << "--- server log (tail) ---\n"
-                      << (log.size() > kTail ? log.substr(log.size() - kTail) : log) << "\n";
-        }
+        expect_clean_stop(*server_);
     }
 
     // A raw connection that opened its stream and got the features.

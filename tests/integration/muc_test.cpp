@@ -142,13 +142,7 @@ protected:
         config_ += globals;
         config_ += "VirtualHost \"localhost\"\n";
         config_ += "Component \"" + kService + "\" \"muc\"\n" + component_options;
-        std::string path = dir_.write("cadenza.cfg.lua", config_);
-        for (const char* user : {"alice", "bob", "carol", "dave"}) {
-            RunResult r = run_program({env_path("CADENZACTL_BINARY"), "--config", path, "register",
-                                       user, "localhost", "secret"},
-                                      dir_);
-            ASSERT_EQ(r.status, 0) << r.output;
-        }
+        ASSERT_EQ(register_accounts(dir_, config_, {"alice", "bob", "carol", "dave"}), "");
         server_ = std::make_unique<CadenzaServer>(dir_, config_);
         ASSERT_TRUE(server_->wait_started()) << server_->log();
     }

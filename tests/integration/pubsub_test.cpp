@@ -30,8 +30,6 @@ constexpr std::string_view kDiscoInfoNs = "http://jabber.org/protocol/disco#info
 constexpr std::string_view kDiscoItemsNs = "http://jabber.org/protocol/disco#items";
 constexpr std::size_t kMaxPayload = 4096;
 
-const char* const kUsers[] = {"alice", "bob", "carol", "admin"};
-
 // The pubsub#errors child of an error reply ("nodeid-required"), "" when none.
 std::string pubsub_error(const Stanza& s) {
     for (Element child : s.child("error", s.ns()).children()) {
@@ -106,13 +104,7 @@ struct Server {
                  " }\nc2s_interfaces = { \"127.0.0.1\" }\nssl = { certificate = \"" +
                  cert.cert_file + "\", key = \"" + cert.key_file + "\" }\n" + globals +
                  "VirtualHost \"localhost\"\n" + hosts;
-        std::string path = dir.write("cadenza.cfg.lua", config);
-        for (const char* user : kUsers) {
-            RunResult r = run_program({env_path("CADENZACTL_BINARY"), "--config", path, "register",
-                                       user, "localhost", "secret"},
-                                      dir);
-            ASSERT_EQ(r.status, 0) << r.output;
-        }
+        ASSERT_EQ(register_accounts(dir, config, {"alice", "bob", "carol", "admin"}), "");
     }
     void start() {
         process.reset();

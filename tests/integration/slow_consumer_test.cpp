@@ -3,6 +3,7 @@
 // takes them. The reader gets every item, in order and quickly; each stalled stream is closed
 // once its unsent bytes pass the cap, so the server's memory stays bounded by the caps.
 #include "eventsource_fixture.hpp"
+#include "process_stats.hpp"
 
 #include <gtest/gtest.h>
 
@@ -21,14 +22,6 @@
 #include <sstream>
 #include <thread>
 
-#if defined(__SANITIZE_ADDRESS__)
-#define CADENZA_SLOW_CONSUMER_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define CADENZA_SLOW_CONSUMER_ASAN 1
-#endif
-#endif
-
 namespace cadenza::test {
 namespace {
 
@@ -41,37 +34,6 @@ constexpr long kCapBytes = 64L * 1024;
 // Publishes in flight: sent in batches, a new batch whenever a batch was answered.
 constexpr int kBatch = 10;
 constexpr int kBatchesInFlight = 2;
-
-#ifdef CADENZA_SLOW_CONSUMER_ASAN
-// ASan's quarantine keeps freed memory resident (256 MiB by default) before reusing it.
-constexpr long kAsanRssSlackKib = 320L * 1024;
-#else
-constexpr long kAsanRssSlackKib = 0;
-#endif
-
-long proc_status_kib(pid_t pid, const std::string& field) {
-    std::ifstream in("/proc/" + std::to_string(pid) + "/status");
-    std::string line;
-    while (std::getline(in, line)) {
-        if (line.rfind(field + ":", 0) == 0) {
-            return std::stol(line.substr(field.size() + 1));
-        }
-    }
-    return -1;
-}
-
-int open_fds(pid_t pid) {
-    DIR* dir = opendir(("/proc/" + std::to_string(pid) + "/fd").c_str());
-    if (dir == nullptr) {
-        return -1;
-    }
-    int n = 0;
-    while (const dirent* e = readdir(dir)) {
-        n += e->d_name[0] != '.' ? 1 : 0;
-    }
-    closedir(dir);
-    return n;
-}
 
 // CPU time the process used so far (user + system), in milliseconds; -1 when unknown.
 long cpu_ms(pid_t pid) {
@@ -158,16 +120,7 @@ protected:
             return;
         }
         alice_.reset();
-        std::optional<int> status = server_->stop();
-        std::string log = server_->log();
-        EXPECT_EQ(status, 0) << "the server did not stop cleanly";
-        EXPECT_EQ(log.find("Sanitizer"), std::string::npos) << "sanitizer report in the log";
-        EXPECT_EQ(log.find("runtime error"), std::string::npos) << "UBSan report in the log";
-        if (HasFailure()) {
-            constexpr std::size_t kTail = 20000;
-            std::cerr << "--- server log (tail) ---\n"
-                      << (log.size() > kTail ? log.substr(log.size() - kTail) : log) << "\n";
-        }
+        expect_clean_stop(*server_);
     }
 
     // Reads the stream until it holds kItems events, one is not the next in order, the stream

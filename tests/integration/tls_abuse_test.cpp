@@ -241,11 +241,7 @@ protected:
                              "Component \"pubsub.localhost\" \"pubsub\"\n"
                              "  modules_enabled = { \"pubsub_eventsource\" }\n"
                              "  http_host = \"localhost\"\n";
-        std::string path = s.dir.write("cadenza.cfg.lua", config);
-        RunResult r = run_program({env_path("CADENZACTL_BINARY"), "--config", path, "register",
-                                   "alice", "localhost", "secret"},
-                                  s.dir);
-        ASSERT_EQ(r.status, 0) << r.output;
+        ASSERT_EQ(register_accounts(s.dir, config, {"alice"}), "");
         s.server = std::make_unique<CadenzaServer>(s.dir, config);
         ASSERT_TRUE(s.server->wait_started()) << s.server->log();
 
@@ -271,15 +267,7 @@ protected:
         if (s.server) {
             s.sse.reset();
             s.alice.reset();
-            std::optional<int> status = s.server->stop();
-            std::string log = s.server->log();
-            EXPECT_EQ(status, 0) << "the server did not stop cleanly";
-            EXPECT_EQ(log.find("Sanitizer"), std::string::npos) << "sanitizer report in the log";
-            EXPECT_EQ(log.find("runtime error"), std::string::npos) << "UBSan report in the log";
-            if (status != 0 || log.find("Sanitizer") != std::string::npos) {
-                std::cerr << "--- server log (tail) ---\n"
-                          << log.substr(log.size() > 30000 ? log.size() - 30000 : 0) << "\n";
-            }
+            expect_clean_stop(*s.server);
         }
         delete shared_;
         shared_ = nullptr;

@@ -116,13 +116,7 @@ protected:
         config += globals;
         config += "VirtualHost \"localhost\"\n";
         config += hosts;
-        std::string path = dir_.write("cadenza.cfg.lua", config);
-        for (const char* user : {"alice", "bob"}) {
-            RunResult r = run_program({env_path("CADENZACTL_BINARY"), "--config", path, "register",
-                                       user, "localhost", "secret"},
-                                      dir_);
-            ASSERT_EQ(r.status, 0) << r.output;
-        }
+        ASSERT_EQ(register_accounts(dir_, config, {"alice", "bob"}), "");
         server_ = std::make_unique<CadenzaServer>(dir_, config);
         ASSERT_TRUE(server_->wait_started()) << server_->log();
     }
@@ -133,16 +127,7 @@ protected:
         if (!server_) {
             return;
         }
-        std::optional<int> status = server_->stop();
-        std::string log = server_->log();
-        EXPECT_EQ(status, 0) << "the server did not stop cleanly";
-        EXPECT_EQ(log.find("Sanitizer"), std::string::npos) << "sanitizer report in the log";
-        EXPECT_EQ(log.find("runtime error"), std::string::npos) << "UBSan report in the log";
-        if (HasFailure()) {
-            constexpr std::size_t kTail = 30000;
-            std::cerr << "--- server log (tail) ---\n"
-                      << (log.size() > kTail ? log.substr(log.size() - kTail) : log) << "\n";
-        }
+        expect_clean_stop(*server_);
     }
 
     // Client options: the certificate is verified against the test certificate.

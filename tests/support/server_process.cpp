@@ -10,6 +10,7 @@
 #include <cstring>
 #include <fcntl.h>
 #include <fstream>
+#include <iostream>
 #include <netinet/in.h>
 #include <random>
 #include <spawn.h>
@@ -190,6 +191,34 @@ bool CadenzaServer::wait_started(std::chrono::milliseconds timeout) {
 std::optional<int> CadenzaServer::stop(std::chrono::milliseconds timeout) {
     process_->signal(SIGTERM);
     return process_->wait_exit(timeout);
+}
+
+std::string register_accounts(const TempDir& dir, const std::string& config,
+                              std::initializer_list<std::string_view> users,
+                              std::string_view host) {
+    std::string path = dir.write("cadenza.cfg.lua", config);
+    for (std::string_view user : users) {
+        RunResult r = run_program({env_path("CADENZACTL_BINARY"), "--config", path, "register",
+                                   std::string(user), std::string(host), "secret"},
+                                  dir);
+        if (r.status != 0) {
+            return "cadenzactl register " + std::string(user) + ": " + r.output;
+        }
+    }
+    return "";
+}
+
+void expect_clean_stop(CadenzaServer& server, const std::string& log_file) {
+    std::optional<int> status = server.stop();
+    std::string log = log_file.empty() ? server.log() : read_file(log_file);
+    EXPECT_EQ(status, 0) << "the server did not stop cleanly";
+    EXPECT_EQ(log.find("Sanitizer"), std::string::npos) << "sanitizer report in the log";
+    EXPECT_EQ(log.find("runtime error"), std::string::npos) << "UBSan report in the log";
+    if (::testing::Test::HasFailure()) {
+        constexpr std::size_t kTail = 30000;
+        std::cerr << "--- server log (tail) ---\n"
+                  << (log.size() > kTail ? log.substr(log.size() - kTail) : log) << "\n";
+    }
 }
 
 } // namespace cadenza::test

@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <ctime>
+#include <initializer_list>
 #include <memory>
 #include <optional>
 #include <string>
@@ -97,5 +98,18 @@ private:
     std::size_t log_offset_ = 0;
     std::unique_ptr<Process> process_;
 };
+
+// Writes `config` to <dir>/cadenza.cfg.lua and creates each user@`host` with the password
+// "secret" through `cadenzactl register`, as an operator would. Returns "" when all went
+// well, else the failing run's output.
+std::string register_accounts(const TempDir& dir, const std::string& config,
+                              std::initializer_list<std::string_view> users,
+                              std::string_view host = "localhost");
+
+// Stops `server` and fails the running test unless it exited 0 without an AddressSanitizer
+// or UBSan report in its log (read from `log_file` when given: a test that restarted the
+// server with a log file of its own). If the test has failed by then, prints the log's tail:
+// on a failure nothing helps more.
+void expect_clean_stop(CadenzaServer& server, const std::string& log_file = "");
 
 } // namespace cadenza::test
