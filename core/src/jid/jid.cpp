@@ -6,6 +6,9 @@
 #include <stringprep.h>
 
 #include <array>
+#include <functional>
+#include <string>
+#include <unordered_map>
 
 namespace cadenza {
 namespace {
@@ -153,17 +156,59 @@ std::optional<std::string> canonical_ip(int family, const std::string& text) {
     return std::string(buffer.data());
 }
 
+// Stringprep costs libidn thousands of instructions per part, and a server prepares the same
+// few names again and again (every stanza's `to` and `from`): recent results are remembered.
+// One cache per profile and thread; cleared whole when full, which keeps it simple and bounded.
+class PreparedCache {
+public:
+    template <typename Prepare>
+    std::optional<std::string> get(std::string_view input, Prepare&& prepare) {
+        if (input.size() > kMaxInputBytes) {
+            return prepare(input);
+        }
+        if (auto it = results_.find(input); it != results_.end()) {
+            return it->second;
+        }
+        std::optional<std::string> result = prepare(input);
+        if (results_.size() >= kMaxEntries) {
+            results_.clear();
+        }
+        results_.emplace(std::string(input), result);
+        return result;
+    }
+
+private:
+    static constexpr std::size_t kMaxEntries = 4096;
+    static constexpr std::size_t kMaxInputBytes = 256;
+    struct Hash {
+        using is_transparent = void;
+        std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+    };
+    std::unordered_map<std::string, std::optional<std::string>, Hash, std::equal_to<>> results_;
+};
+
+std::optional<std::string> prepare_domain_uncached(std::string_view domain);
+
 } // namespace
 
 std::optional<std::string> prepare_node(std::string_view node) {
-    return run_profile(node, "Nodeprep");
+    thread_local PreparedCache cache;
+    return cache.get(node, [](std::string_view s) { return run_profile(s, "Nodeprep"); });
 }
 
 std::optional<std::string> prepare_resource(std::string_view resource) {
-    return run_profile(resource, "Resourceprep");
+    thread_local PreparedCache cache;
+    return cache.get(resource, [](std::string_view s) { return run_profile(s, "Resourceprep"); });
 }
 
 std::optional<std::string> prepare_domain(std::string_view domain) {
+    thread_local PreparedCache cache;
+    return cache.get(domain, prepare_domain_uncached);
+}
+
+namespace {
+
+std::optional<std::string> prepare_domain_uncached(std::string_view domain) {
     if (domain.empty() || domain.size() > kRawPartMaxBytes || !valid_utf8(domain)) {
         return std::nullopt;
     }
@@ -199,6 +244,8 @@ std::optional<std::string> prepare_domain(std::string_view domain) {
     }
     return prepared;
 }
+
+} // namespace
 
 std::optional<Jid> Jid::parse(std::string_view text) {
     std::size_t slash = text.find('/');

@@ -234,5 +234,25 @@ TEST(Jid, HashAndOrder) {
     EXPECT_LT(*Jid::parse("a@example.com"), *Jid::parse("b@example.com"));
 }
 
+// Prepared parts are remembered (a cache of bounded size): a repeat must give the same answer,
+// valid or not, and inputs beyond what the cache holds must still be prepared right.
+TEST(Jid, RepeatedPreparationGivesTheSameAnswers) {
+    for (int round = 0; round < 3; ++round) {
+        EXPECT_EQ(Jid::parse("Juliet@EXAMPLE.com/Balcony")->full(), "juliet@example.com/Balcony");
+        EXPECT_FALSE(Jid::parse("ju liet@example.com"));
+        EXPECT_FALSE(Jid::parse("juliet@exa mple.com"));
+        EXPECT_EQ(prepare_domain("EXAMPLE.com."), "example.com");
+    }
+    std::string long_node(300, 'A');
+    EXPECT_EQ(prepare_node(long_node), std::string(300, 'a'));
+    EXPECT_EQ(prepare_node(long_node), std::string(300, 'a'));
+    // More names than the cache keeps: it starts again without changing any answer.
+    for (int i = 0; i < 5000; ++i) {
+        std::string node = "User" + std::to_string(i);
+        ASSERT_EQ(prepare_node(node), "user" + std::to_string(i));
+    }
+    EXPECT_EQ(prepare_node("JULIET"), "juliet");
+}
+
 } // namespace
 } // namespace cadenza
