@@ -9,6 +9,7 @@
 #include <event2/bufferevent_ssl.h>
 #include <event2/event.h>
 #include <event2/http.h>
+#include <event2/http_struct.h>
 
 #include <openssl/ssl.h>
 #include <unistd.h>
@@ -363,6 +364,12 @@ void HttpServer::Impl::handle(struct evhttp_request* req, bool is_secure) {
     std::string_view host = uri_host != nullptr && *uri_host != '\0' ? uri_host
                             : host_header != nullptr                 ? host_header
                                                                      : "";
+    if (host.empty() && host_header == nullptr && req->major == 1 && req->minor >= 1) {
+        // RFC 9112 3.2: an HTTP/1.1 request without Host is refused (1.0 ones may omit it).
+        answer(req, m, 400, "Bad Request: no Host header\n");
+        access_log(method_text, "", *path, 400, remote);
+        return;
+    }
 
     Router::Result route = router.route(host, m, raw_path);
     if (route.outcome == Router::Outcome::kNotFound) {

@@ -44,6 +44,15 @@ TEST_F(HttpServerTest, DefaultHostServesUnknownAndMissingHost) {
     EXPECT_EQ(r.body, "main.example");
 }
 
+TEST_F(HttpServerTest, AnHttp11RequestWithoutHostIs400) {
+    router_.mount("main.example", "/x", "A", {"x", {{"GET /*", say("a")}}});
+    router_.set_default_host("main.example");
+    start();
+    auto c = client();
+    c->send_raw("GET /x/1 HTTP/1.1\r\n\r\n");
+    EXPECT_EQ(c->read_response().status, 400);
+}
+
 TEST_F(HttpServerTest, AbsoluteFormTargetNamesTheHost) {
     router_.mount("a.example", "/x", "A", {"x", {{"GET /*", say("a")}}});
     start();
