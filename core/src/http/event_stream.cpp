@@ -230,7 +230,7 @@ bool EventStreamImpl::send(const sse::FramePtr& frame) {
     if (!frame) {
         return true;
     }
-    std::string_view bytes = chunked_ ? frame->chunk() : frame->sse();
+    std::string_view bytes = wire_bytes(*frame);
     if (bytes.empty()) {
         return true;
     }
@@ -294,7 +294,7 @@ void EventStreamImpl::write_frames(const std::vector<sse::FramePtr>& frames) {
         iovec iov[kMaxIov];
         std::size_t count = 0;
         for (std::size_t i = first; i < frames.size() && count < kMaxIov; ++i, ++count) {
-            std::string_view bytes = chunked_ ? frames[i]->chunk() : frames[i]->sse();
+            std::string_view bytes = wire_bytes(*frames[i]);
             if (i == first) {
                 bytes.remove_prefix(skip);
             }
@@ -309,8 +309,7 @@ void EventStreamImpl::write_frames(const std::vector<sse::FramePtr>& frames) {
         }
         auto written = static_cast<std::size_t>(n);
         while (first < frames.size() && written > 0) {
-            const sse::Frame& frame = *frames[first];
-            std::size_t left = (chunked_ ? frame.chunk() : frame.sse()).size() - skip;
+            std::size_t left = wire_bytes(*frames[first]).size() - skip;
             if (written < left) {
                 skip += written;
                 written = 0;
@@ -325,7 +324,7 @@ void EventStreamImpl::write_frames(const std::vector<sse::FramePtr>& frames) {
         }
     }
     for (std::size_t i = first; i < frames.size(); ++i) {
-        std::string_view bytes = chunked_ ? frames[i]->chunk() : frames[i]->sse();
+        std::string_view bytes = wire_bytes(*frames[i]);
         if (i == first) {
             bytes.remove_prefix(skip);
         }
@@ -380,7 +379,7 @@ void EventStreamImpl::end(sse::CloseReason reason, Ending how) {
     if (how == Ending::kGraceful) {
         // Frames this turn had for the stream go before the end of the response.
         for (const sse::FramePtr& frame : pending_) {
-            add_to_output(frame, chunked_ ? frame->chunk() : frame->sse());
+            add_to_output(frame, wire_bytes(*frame));
         }
     }
     pending_.clear();

@@ -103,6 +103,10 @@ public:
 private:
     enum class Ending { kGraceful, kDrop, kGone };
     void end(sse::CloseReason reason, Ending how);
+    // A frame's bytes as this stream sends them: an HTTP chunk, or bare for HTTP/1.0.
+    std::string_view wire_bytes(const sse::Frame& frame) const {
+        return chunked_ ? frame.chunk() : frame.sse();
+    }
     void queue(const char* data, std::size_t size);
     // Adds frame bytes to the bufferevent's output (shared, not copied); false if out of
     // memory.
