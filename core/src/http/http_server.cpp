@@ -1,6 +1,7 @@
 #include "http/http_server.hpp"
 
 #include "http/event_stream.hpp"
+#include "http/connection_limits.hpp"
 #include "http/listen_socket.hpp"
 #include "http/percent_decode.hpp"
 #include "http/request.hpp"

@@ -1,7 +1,7 @@
 #include "server/server.hpp"
 
 #include "http/http_server.hpp"
-#include "http/listen_socket.hpp"
+#include "http/connection_limits.hpp"
 #include "log/log_sinks.hpp"
 #include "modules/module_manager.hpp"
 #include "net/tls_context.hpp"

@@ -1,5 +1,6 @@
 #include "xmpp/c2s_server.hpp"
 
+#include "http/connection_limits.hpp"
 #include "http/listen_socket.hpp"
 #include "server/server_context.hpp"
 

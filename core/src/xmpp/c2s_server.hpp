@@ -1,7 +1,7 @@
 // The client listeners (c2s_ports, c2s_direct_tls_ports) and the connections they accept.
 #pragma once
 
-#include "http/listen_socket.hpp"
+#include "http/connection_limits.hpp"
 #include "xmpp/c2s_connection.hpp"
 #include "xmpp/read_limits.hpp"
 

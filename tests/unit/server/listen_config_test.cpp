@@ -1,5 +1,5 @@
 #include "config/config.hpp"
-#include "http/listen_socket.hpp"
+#include "http/connection_limits.hpp"
 #include "server/listen_config.hpp"
 #include "xmpp/read_limits.hpp"
 
