@@ -3,6 +3,7 @@
 // status, a stream error condition, a SASL failure condition) and nothing else: one server
 // runs for the whole file, and a well-behaved client logged in at the start (alice, publishing
 // to a pubsub node that an SSE stream follows) must still be served after every case.
+#include "bystander.hpp"
 #include "http_client.hpp"
 #include "raw_xmpp.hpp"
 #include "sasl_client.hpp"
@@ -27,7 +28,6 @@
 namespace cadenza::test {
 namespace {
 
-constexpr std::string_view kSaslNs = "urn:ietf:params:xml:ns:xmpp-sasl";
 const std::string kSaslAuth = "<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism=";
 const std::string kSaslResponse = "<response xmlns='urn:ietf:params:xml:ns:xmpp-sasl'>";
 constexpr std::size_t kStanzaLimit = 64 * 1024; // c2s_stanza_size_limit below
@@ -43,31 +43,6 @@ std::string repeat(std::string_view piece, std::size_t times) {
     return out;
 }
 
-// The condition of the <stream:error/> in what a raw connection received, "" when none.
-std::string stream_error_condition(const std::string& transcript) {
-    std::size_t start = transcript.find("<stream:stream");
-    if (start == std::string::npos) {
-        return {};
-    }
-    std::string stream = transcript.substr(start);
-    if (stream.find("</stream:stream>") == std::string::npos) {
-        stream += "</stream:stream>";
-    }
-    try {
-        Stanza parsed = Stanza::parse(stream);
-        for (Element error : parsed.children("error", xmlns::kStreams)) {
-            for (Element child : error.children()) {
-                if (child.ns() == xmlns::kStreamErrors && child.name() != "text") {
-                    return std::string(child.name());
-                }
-            }
-        }
-    } catch (const std::exception& e) {
-        return std::string("(unparsable server output: ") + e.what() + ")";
-    }
-    return {};
-}
-
 // The text of the last <name ...>text</name> element in `transcript`.
 std::string last_element_text(const std::string& transcript, std::string_view name) {
     std::size_t open = transcript.rfind("<" + std::string(name));
@@ -80,22 +55,6 @@ std::string last_element_text(const std::string& transcript, std::string_view na
         return {};
     }
     return transcript.substr(begin + 1, end - begin - 1);
-}
-
-// The condition of the last SASL <failure/> in `transcript`, "" when none.
-std::string sasl_failure_condition(const std::string& transcript) {
-    std::size_t start = transcript.rfind("<failure");
-    std::size_t end = transcript.find("</failure>", start);
-    if (start == std::string::npos || end == std::string::npos) {
-        return {};
-    }
-    Stanza failure = Stanza::parse(transcript.substr(start, end + 10 - start));
-    for (Element child : failure.children()) {
-        if (child.ns() == kSaslNs && child.name() != "text") {
-            return std::string(child.name());
-        }
-    }
-    return {};
 }
 
 // Reads until one of `needles` arrived after `from` in the transcript; that needle, or ""
@@ -240,16 +199,7 @@ protected:
         s.server = std::make_unique<CadenzaServer>(s.dir, config);
         ASSERT_TRUE(s.server->wait_started()) << s.server->log();
 
-        XmppClientOptions options;
-        options.ca_file = s.cert.cert_file;
-        options.resource = "bystander";
-        s.alice = std::make_unique<XmppClient>(s.c2s_port, "alice@localhost", "secret", options);
-        XmppConnectResult login = s.alice->connect();
-        ASSERT_TRUE(login) << login.error << s.alice->trace();
-        Stanza created = s.alice->request(
-            "<iq type='set' to='pubsub.localhost' id='create'><pubsub "
-            "xmlns='http://jabber.org/protocol/pubsub'><create node='watch'/></pubsub></iq>");
-        ASSERT_EQ(created.attr("type"), "result") << s.alice->trace();
+        ASSERT_NO_FATAL_FAILURE(connect_bystander(s.c2s_port, s.cert.cert_file, s.alice));
         s.sse = std::make_unique<HttpClient>(s.http_port);
         s.sse->send_request("GET", "/eventsource/watch", "localhost");
         HttpResponse head = s.sse->read_head();

@@ -27,20 +27,6 @@ std::size_t count(const std::string& text, std::string_view needle) {
     return n;
 }
 
-// The condition of the <stream:error/> in what a raw connection received, "" when none.
-std::string stream_error_condition(const std::string& transcript) {
-    std::size_t start = transcript.find("<stream:error>");
-    if (start == std::string::npos) {
-        return {};
-    }
-    std::size_t open = transcript.find('<', start + 14);
-    std::size_t end = transcript.find_first_of(" />", open + 1);
-    if (open == std::string::npos || end == std::string::npos) {
-        return {};
-    }
-    return transcript.substr(open + 1, end - open - 1);
-}
-
 double seconds_since(Clock::time_point start) {
     return std::chrono::duration<double>(Clock::now() - start).count();
 }

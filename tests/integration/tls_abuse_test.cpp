@@ -2,6 +2,7 @@
 // and client-initiated renegotiation. One server runs for the whole file, with HTTPS, direct
 // TLS c2s (XEP-0368) and STARTTLS c2s; alice stays logged in throughout, publishing to a
 // pubsub node that an SSE stream over HTTPS follows, and must be served after every case.
+#include "bystander.hpp"
 #include "http_client.hpp"
 #include "raw_xmpp.hpp"
 #include "server_process.hpp"
@@ -245,16 +246,7 @@ protected:
         s.server = std::make_unique<CadenzaServer>(s.dir, config);
         ASSERT_TRUE(s.server->wait_started()) << s.server->log();
 
-        XmppClientOptions options;
-        options.ca_file = s.cert.cert_file;
-        options.resource = "bystander";
-        s.alice = std::make_unique<XmppClient>(s.c2s_port, "alice@localhost", "secret", options);
-        XmppConnectResult login = s.alice->connect();
-        ASSERT_TRUE(login) << login.error << s.alice->trace();
-        Stanza created = s.alice->request(
-            "<iq type='set' to='pubsub.localhost' id='create'><pubsub "
-            "xmlns='http://jabber.org/protocol/pubsub'><create node='watch'/></pubsub></iq>");
-        ASSERT_EQ(created.attr("type"), "result") << s.alice->trace();
+        ASSERT_NO_FATAL_FAILURE(connect_bystander(s.c2s_port, s.cert.cert_file, s.alice));
         s.sse = std::make_unique<TlsHttpClient>(s.https_port, "localhost", s.cert.cert_file);
         s.sse->send_request("GET", "/eventsource/watch", "localhost");
         HttpResponse head = s.sse->read_head();
@@ -348,6 +340,8 @@ protected:
             timeout);
     }
 
+    static void expect_half_handshakes_time_out(int port);
+
     static Shared* shared_;
 };
 
@@ -357,6 +351,30 @@ TlsAbuse::Shared* TlsAbuse::shared_ = nullptr;
 constexpr auto kPromptly = std::chrono::milliseconds(kHandshakeTimeoutSeconds * 1000 - 1000);
 // The handshake timeout plus the c2s closing drain (5 s) and slack for slow sanitizer builds.
 constexpr auto kAfterTimeout = std::chrono::seconds(kHandshakeTimeoutSeconds + 10);
+
+// Handshakes that stop (a whole ClientHello, 3 bytes, half of it, or nothing) on a TLS `port`:
+// others are served meanwhile, and each is closed at the handshake timeout, not before.
+void TlsAbuse::expect_half_handshakes_time_out(int port) {
+    const std::string hello = client_hello();
+    ASSERT_GT(hello.size(), 10U);
+    auto begin = Clock::now();
+    std::vector<std::unique_ptr<HttpClient>> halves;
+    for (std::string_view part : {std::string_view(hello), std::string_view(hello).substr(0, 3),
+                                  std::string_view(hello).substr(0, hello.size() / 2)}) {
+        halves.push_back(std::make_unique<HttpClient>(port));
+        halves.back()->send_raw(part);
+    }
+    // Connected but silent: no byte at all.
+    halves.push_back(std::make_unique<HttpClient>(port));
+
+    expect_others_served();
+    for (auto& half : halves) {
+        if (Clock::now() - begin < std::chrono::seconds(kHandshakeTimeoutSeconds) - 500ms) {
+            EXPECT_FALSE(half->wait_closed(1ms)) << "closed before the timeout";
+        }
+    }
+    EXPECT_TRUE(all_closed(halves, kAfterTimeout)) << "still open after the timeout";
+}
 
 TEST_F(TlsAbuse, PlaintextOnTheHttpsPortIsClosedPromptly) {
     const std::string request = build_request("GET", "/example/hello", "localhost");
@@ -377,45 +395,11 @@ TEST_F(TlsAbuse, PlaintextOnTheDirectTlsPortIsClosedPromptly) {
 }
 
 TEST_F(TlsAbuse, HalfHandshakesOnHttpsTimeOutWhileOthersAreServed) {
-    const std::string hello = client_hello();
-    ASSERT_GT(hello.size(), 10U);
-    auto begin = Clock::now();
-    std::vector<std::unique_ptr<HttpClient>> halves;
-    for (std::string_view part : {std::string_view(hello), std::string_view(hello).substr(0, 3),
-                                  std::string_view(hello).substr(0, hello.size() / 2)}) {
-        halves.push_back(std::make_unique<HttpClient>(shared_->https_port));
-        halves.back()->send_raw(part);
-    }
-    // Connected but silent: no byte at all.
-    halves.push_back(std::make_unique<HttpClient>(shared_->https_port));
-
-    expect_others_served();
-    for (auto& half : halves) {
-        if (Clock::now() - begin < std::chrono::seconds(kHandshakeTimeoutSeconds) - 500ms) {
-            EXPECT_FALSE(half->wait_closed(1ms)) << "closed before the timeout";
-        }
-    }
-    EXPECT_TRUE(all_closed(halves, kAfterTimeout)) << "still open after the timeout";
+    expect_half_handshakes_time_out(shared_->https_port);
 }
 
 TEST_F(TlsAbuse, HalfHandshakesOnTheDirectTlsPortTimeOutWhileOthersAreServed) {
-    const std::string hello = client_hello();
-    auto begin = Clock::now();
-    std::vector<std::unique_ptr<HttpClient>> halves;
-    for (std::string_view part : {std::string_view(hello), std::string_view(hello).substr(0, 3),
-                                  std::string_view(hello).substr(0, hello.size() / 2)}) {
-        halves.push_back(std::make_unique<HttpClient>(shared_->direct_port));
-        halves.back()->send_raw(part);
-    }
-    halves.push_back(std::make_unique<HttpClient>(shared_->direct_port));
-
-    expect_others_served();
-    for (auto& half : halves) {
-        if (Clock::now() - begin < std::chrono::seconds(kHandshakeTimeoutSeconds) - 500ms) {
-            EXPECT_FALSE(half->wait_closed(1ms)) << "closed before the timeout";
-        }
-    }
-    EXPECT_TRUE(all_closed(halves, kAfterTimeout)) << "still open after the timeout";
+    expect_half_handshakes_time_out(shared_->direct_port);
 }
 
 TEST_F(TlsAbuse, HalfHandshakeAfterStartTlsTimesOut) {

@@ -22,47 +22,9 @@
 namespace cadenza::test {
 namespace {
 
-constexpr std::string_view kSaslNs = "urn:ietf:params:xml:ns:xmpp-sasl";
 constexpr std::string_view kRosterNs = "jabber:iq:roster";
 constexpr std::string_view kDiscoInfoNs = "http://jabber.org/protocol/disco#info";
 const std::string kPing = "<ping xmlns='urn:xmpp:ping'/>";
-
-// The condition of the <stream:error/> in what a raw connection received, "" when none.
-std::string stream_error_condition(const std::string& transcript) {
-    std::size_t start = transcript.find("<stream:stream");
-    if (start == std::string::npos) {
-        return {};
-    }
-    std::string stream = transcript.substr(start);
-    if (stream.find("</stream:stream>") == std::string::npos) {
-        stream += "</stream:stream>";
-    }
-    Stanza parsed = Stanza::parse(stream);
-    for (Element error : parsed.children("error", xmlns::kStreams)) {
-        for (Element child : error.children()) {
-            if (child.ns() == xmlns::kStreamErrors && child.name() != "text") {
-                return std::string(child.name());
-            }
-        }
-    }
-    return {};
-}
-
-// The condition of the first SASL <failure/> in what a raw connection received.
-std::string sasl_failure_condition(const std::string& transcript) {
-    std::size_t start = transcript.find("<failure");
-    std::size_t end = transcript.find("</failure>", start);
-    if (start == std::string::npos || end == std::string::npos) {
-        return {};
-    }
-    Stanza failure = Stanza::parse(transcript.substr(start, end + 10 - start));
-    for (Element child : failure.children()) {
-        if (child.ns() == kSaslNs && child.name() != "text") {
-            return std::string(child.name());
-        }
-    }
-    return {};
-}
 
 std::string describe(const XmppConnectResult& r, const XmppClient& client) {
     return "error: " + r.error + "\nstream error: " + r.stream_error +

@@ -1,5 +1,7 @@
 #include "raw_xmpp.hpp"
 
+#include <cadenza/stanza.hpp>
+
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -230,6 +232,46 @@ void RawXmppConnection::start_tls(std::string_view server_name, std::string_view
             throw std::runtime_error("TLS handshake timed out");
         }
     }
+}
+
+std::string stream_error_condition(const std::string& transcript) {
+    std::size_t start = transcript.rfind("<stream:stream");
+    if (start == std::string::npos) {
+        return {};
+    }
+    std::string stream = transcript.substr(start);
+    if (stream.find("</stream:stream>") == std::string::npos) {
+        stream += "</stream:stream>";
+    }
+    try {
+        Stanza parsed = Stanza::parse(stream);
+        for (Element error : parsed.children("error", xmlns::kStreams)) {
+            for (Element child : error.children()) {
+                if (child.ns() == xmlns::kStreamErrors && child.name() != "text") {
+                    return std::string(child.name());
+                }
+            }
+        }
+    } catch (const std::exception& e) {
+        return std::string("(unparsable server output: ") + e.what() + ")";
+    }
+    return {};
+}
+
+std::string sasl_failure_condition(const std::string& transcript) {
+    constexpr std::string_view kSaslNs = "urn:ietf:params:xml:ns:xmpp-sasl";
+    std::size_t start = transcript.rfind("<failure");
+    std::size_t end = transcript.find("</failure>", start);
+    if (start == std::string::npos || end == std::string::npos) {
+        return {};
+    }
+    Stanza failure = Stanza::parse(transcript.substr(start, end + 10 - start));
+    for (Element child : failure.children()) {
+        if (child.ns() == kSaslNs && child.name() != "text") {
+            return std::string(child.name());
+        }
+    }
+    return {};
 }
 
 } // namespace cadenza::test

@@ -28,6 +28,13 @@ using namespace std::chrono_literals;
 std::string client_stream_header(std::string_view to, std::string_view content_ns = "jabber:client",
                                  std::string_view stream_ns = "http://etherx.jabber.org/streams");
 
+// The condition of the <stream:error/> that ended the last stream in `transcript` (what a raw
+// connection received; after a stream restart only the newest stream counts); "" when none,
+// a note saying so when the server's output does not parse.
+std::string stream_error_condition(const std::string& transcript);
+// The condition of the last SASL <failure/> in `transcript`, "" when none.
+std::string sasl_failure_condition(const std::string& transcript);
+
 class RawXmppConnection {
 public:
     // Connects to 127.0.0.1:port; throws std::runtime_error when that fails in time.
