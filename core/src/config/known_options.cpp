@@ -33,6 +33,7 @@ constexpr std::string_view kCoreOptions[] = {
     "http_paths",
     "http_ports",
     "http_request_timeout",
+    "http_write_threads",
     "https_interfaces",
     "https_ports",
     "https_ssl",

@@ -65,9 +65,9 @@ const Logger& log() {
 
 } // namespace
 
-StreamHub::StreamHub(struct event_base* b, int request_timeout_seconds)
+StreamHub::StreamHub(struct event_base* b, int request_timeout_seconds, unsigned write_threads)
     : base(b), keepalive(b, &EventStreamImpl::on_keepalive, nullptr),
-      keepalive_frame(sse::Frame::from_sse(": keep-alive\n\n")) {
+      keepalive_frame(sse::Frame::from_sse(": keep-alive\n\n")), writers(write_threads) {
     request_timeout.tv_sec = request_timeout_seconds > 0 ? request_timeout_seconds : 0;
     // A stream is idle by design, so it has no read timeout; but output nobody takes for this
     // long means a dead peer whose memory we want back even if it stays under the cap.
@@ -97,8 +97,9 @@ void StreamHub::flush_later(std::shared_ptr<EventStreamImpl> stream) {
 void StreamHub::flush_streams() {
     std::vector<std::shared_ptr<EventStreamImpl>> streams;
     streams.swap(to_flush);
+    writers.run(streams.size(), [&streams](std::size_t i) { streams[i]->write_pending(); });
     for (auto& stream : streams) {
-        stream->flush_pending();
+        stream->settle_pending();
     }
     streams.clear();
     if (to_flush.empty()) {
@@ -273,28 +274,20 @@ bool EventStreamImpl::add_to_output(const sse::FramePtr& frame, std::string_view
     return true;
 }
 
-void EventStreamImpl::flush_pending() {
-    std::vector<sse::FramePtr> frames;
-    frames.swap(pending_); // end() below may touch pending_
-    pending_bytes_ = 0;
-    if (open_ && !frames.empty()) {
-        write_frames(frames);
+void EventStreamImpl::write_pending() {
+    written_frames_ = 0;
+    written_skip_ = 0;
+    if (!open_ || pending_.empty()) {
+        return;
     }
-    frames.clear();
-    if (pending_.empty()) {
-        pending_.swap(frames); // keeps the capacity: no allocation on the next turn
-    }
-}
-
-void EventStreamImpl::write_frames(const std::vector<sse::FramePtr>& frames) {
     constexpr std::size_t kMaxIov = 64;
-    std::size_t first = 0; // the first frame not entirely written
-    std::size_t skip = 0;  // bytes of it already written
-    while (first < frames.size()) {
+    std::size_t& first = written_frames_; // the first frame not entirely written
+    std::size_t& skip = written_skip_;    // bytes of it already written
+    while (first < pending_.size()) {
         iovec iov[kMaxIov];
         std::size_t count = 0;
-        for (std::size_t i = first; i < frames.size() && count < kMaxIov; ++i, ++count) {
-            std::string_view bytes = wire_bytes(*frames[i]);
+        for (std::size_t i = first; i < pending_.size() && count < kMaxIov; ++i, ++count) {
+            std::string_view bytes = wire_bytes(*pending_[i]);
             if (i == first) {
                 bytes.remove_prefix(skip);
             }
@@ -305,11 +298,11 @@ void EventStreamImpl::write_frames(const std::vector<sse::FramePtr>& frames) {
         message.msg_iovlen = count;
         ssize_t n = ::sendmsg(direct_fd_, &message, MSG_DONTWAIT | MSG_NOSIGNAL);
         if (n <= 0) {
-            break; // full (or an error, which the bufferevent meets on its own write)
+            return; // full (or an error, which the bufferevent meets on its own write)
         }
         auto written = static_cast<std::size_t>(n);
-        while (first < frames.size() && written > 0) {
-            std::size_t left = wire_bytes(*frames[first]).size() - skip;
+        while (first < pending_.size() && written > 0) {
+            std::size_t left = wire_bytes(*pending_[first]).size() - skip;
             if (written < left) {
                 skip += written;
                 written = 0;
@@ -320,21 +313,33 @@ void EventStreamImpl::write_frames(const std::vector<sse::FramePtr>& frames) {
             }
         }
         if (skip > 0) {
-            break; // the socket took part of a frame: it is full
+            return; // the socket took part of a frame: it is full
         }
     }
-    for (std::size_t i = first; i < frames.size(); ++i) {
-        std::string_view bytes = wire_bytes(*frames[i]);
-        if (i == first) {
-            bytes.remove_prefix(skip);
+}
+
+void EventStreamImpl::settle_pending() {
+    std::vector<sse::FramePtr> frames;
+    frames.swap(pending_); // end() below may touch pending_
+    pending_bytes_ = 0;
+    if (open_) {
+        for (std::size_t i = written_frames_; i < frames.size(); ++i) {
+            std::string_view bytes = wire_bytes(*frames[i]);
+            if (i == written_frames_) {
+                bytes.remove_prefix(written_skip_);
+            }
+            if (!add_to_output(frames[i], bytes)) {
+                end(sse::CloseReason::kOverflow, Ending::kDrop);
+                break;
+            }
         }
-        if (!add_to_output(frames[i], bytes)) {
+        if (open_ && evbuffer_get_length(bufferevent_get_output(bev_)) > max_buffer_) {
             end(sse::CloseReason::kOverflow, Ending::kDrop);
-            return;
         }
     }
-    if (evbuffer_get_length(bufferevent_get_output(bev_)) > max_buffer_) {
-        end(sse::CloseReason::kOverflow, Ending::kDrop);
+    frames.clear();
+    if (pending_.empty()) {
+        pending_.swap(frames); // keeps the capacity: no allocation on the next turn
     }
 }
 

@@ -8,6 +8,7 @@
 
 #include "http/keepalive.hpp"
 #include "http/router.hpp"
+#include "http/write_pool.hpp"
 
 #include <cadenza/http.hpp>
 #include <cadenza/log.hpp>
@@ -33,7 +34,7 @@ class EventStreamImpl;
 // What the server shares with its streams. Owned by the HttpServer; outlives every open stream
 // (the server closes them all before it goes).
 struct StreamHub {
-    StreamHub(struct event_base* base, int request_timeout_seconds);
+    StreamHub(struct event_base* base, int request_timeout_seconds, unsigned write_threads);
     ~StreamHub();
     StreamHub(const StreamHub&) = delete;
     StreamHub& operator=(const StreamHub&) = delete;
@@ -63,9 +64,11 @@ struct StreamHub {
     std::uint64_t overflow_closes = 0;
 
     // Plain-TCP streams with frames waiting for this loop turn's flush (see
-    // EventStreamImpl::send); flushed by flush_event, which runs after the turn's broadcasts.
+    // EventStreamImpl::send); flushed by flush_event, which runs after the turn's broadcasts,
+    // on the writers' threads.
     std::vector<std::shared_ptr<EventStreamImpl>> to_flush;
     struct event* flush_event = nullptr;
+    WritePool writers;
     void flush_later(std::shared_ptr<EventStreamImpl> stream);
     void flush_streams();
 
@@ -111,10 +114,13 @@ private:
     // Adds frame bytes to the bufferevent's output (shared, not copied); false if out of
     // memory.
     bool add_to_output(const sse::FramePtr& frame, std::string_view bytes);
-    // Writes the frames of this turn with one sendmsg(); what the socket does not take goes
-    // to the bufferevent's output.
-    void flush_pending();
-    void write_frames(const std::vector<sse::FramePtr>& frames);
+    // The flush of this turn's frames, in two steps. write_pending() writes them with one
+    // sendmsg() (more past 64 frames) until the socket is full, and notes how far it got; it
+    // reads only pending_ and the socket, so it may run on a WritePool helper while the loop
+    // thread waits. settle_pending(), on the loop thread, queues what the socket did not take
+    // on the bufferevent (which waits for the socket to drain) and applies the cap.
+    void write_pending();
+    void settle_pending();
 
     static void on_connection_closed(struct evhttp_connection* evcon, void* arg);
     static void on_keepalive(KeepAlive::Entry& entry, void* arg);
@@ -131,6 +137,8 @@ private:
     int direct_fd_ = -1; // a plain TCP stream's socket; -1 on TLS, which goes through the evbuffer
     std::vector<sse::FramePtr> pending_; // this turn's frames for direct_fd_, not yet written
     std::size_t pending_bytes_ = 0;
+    std::size_t written_frames_ = 0; // set by write_pending(): pending_ frames the socket took
+    std::size_t written_skip_ = 0;   // ... and bytes of the next one
     char remote_[48] = {}; // a numeric address: no allocation
     std::vector<std::function<void(sse::CloseReason)>> on_close_;
     KeepAlive::Entry keepalive_;

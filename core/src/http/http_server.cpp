@@ -63,7 +63,7 @@ struct HttpServer::Impl {
         struct evhttp_bound_socket* socket;
     };
 
-    Impl(struct event_base* b, Router& r, HttpLimits l, SSL_CTX* ctx);
+    Impl(struct event_base* b, Router& r, HttpLimits l, SSL_CTX* ctx, unsigned write_threads);
     ~Impl();
 
     struct evhttp* make_front(Front& front);
@@ -131,8 +131,9 @@ struct HttpServer::Impl {
                               LogLevel::kInfo};
 };
 
-HttpServer::Impl::Impl(struct event_base* b, Router& r, HttpLimits l, SSL_CTX* ctx)
-    : base(b), router(r), limits(l), tls(ctx), hub(b, l.request_timeout_seconds) {
+HttpServer::Impl::Impl(struct event_base* b, Router& r, HttpLimits l, SSL_CTX* ctx,
+                       unsigned write_threads)
+    : base(b), router(r), limits(l), tls(ctx), hub(b, l.request_timeout_seconds, write_threads) {
     if (tls != nullptr) {
         SSL_CTX_up_ref(tls);
     }
@@ -435,8 +436,9 @@ void HttpServer::Impl::handle(struct evhttp_request* req, bool is_secure) {
     access_log(method_text, route.host, *path, request.status(), remote);
 }
 
-HttpServer::HttpServer(struct event_base* base, Router& router, HttpLimits limits, SSL_CTX* tls)
-    : impl_(std::make_unique<Impl>(base, router, limits, tls)) {}
+HttpServer::HttpServer(struct event_base* base, Router& router, HttpLimits limits, SSL_CTX* tls,
+                       unsigned write_threads)
+    : impl_(std::make_unique<Impl>(base, router, limits, tls, write_threads)) {}
 
 HttpServer::~HttpServer() = default;
 

@@ -37,7 +37,10 @@ struct HttpLimits {
 class HttpServer {
 public:
     // `tls` may be null when there are no TLS listeners; the server takes its own reference.
-    HttpServer(struct event_base* base, Router& router, HttpLimits limits, SSL_CTX* tls);
+    // `write_threads` write event streams at the end of a loop turn (WritePool), counting the
+    // loop thread.
+    HttpServer(struct event_base* base, Router& router, HttpLimits limits, SSL_CTX* tls,
+               unsigned write_threads = 1);
     ~HttpServer();
     HttpServer(const HttpServer&) = delete;
     HttpServer& operator=(const HttpServer&) = delete;

@@ -110,6 +110,7 @@ HttpPlan plan_http(const Options& global, const std::string& config_file,
         static_cast<int>(global.get_int("http_request_timeout", 30, 1, 3600));
     plan.limits.max_connections =
         static_cast<std::size_t>(global.get_int("http_max_connections", 0, 0, 10'000'000));
+    plan.write_threads = static_cast<unsigned>(global.get_int("http_write_threads", 0, 0, 64));
     return plan;
 }
 

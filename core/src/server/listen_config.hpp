@@ -22,6 +22,7 @@ struct TlsFiles {
 struct HttpPlan {
     std::vector<http::ListenAddress> addresses;
     http::HttpLimits limits;
+    unsigned write_threads = 0;  // http_write_threads; 0: one per core, at most 8
     std::optional<TlsFiles> tls; // set when there are https listeners
     std::string tls_note;        // why HTTPS is off, when it is (for the log)
 };

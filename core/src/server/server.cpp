@@ -21,10 +21,12 @@
 #include <event2/event.h>
 #include <sys/resource.h>
 
+#include <algorithm>
 #include <csignal>
 #include <filesystem>
 #include <optional>
 #include <sstream>
+#include <thread>
 
 #ifndef CADENZA_VERSION
 #define CADENZA_VERSION "dev"
@@ -94,8 +96,13 @@ struct Server::Impl {
             kLog.info("file descriptor limit ", files, "; HTTP connections capped at ",
                       plan.limits.max_connections, " (http_max_connections)");
         }
+        if (plan.write_threads == 0) {
+            plan.write_threads = std::clamp(std::thread::hardware_concurrency(), 1U, 8U);
+        }
+        kLog.info("event streams are written by ", plan.write_threads,
+                  " thread(s) (http_write_threads)");
         http = std::make_unique<http::HttpServer>(base.get(), context->router, plan.limits,
-                                                  tls.get());
+                                                  tls.get(), plan.write_threads);
         context->http = http.get();
         try {
             http->listen(plan.addresses);

@@ -398,5 +398,72 @@ TEST_F(EventStreamTest, ManyStreamsOpenAndClose) {
     EXPECT_EQ(reasons_.size(), 40u);
 }
 
+// The end-of-turn writes spread over helper threads (WritePool): every reader still gets every
+// frame of every turn, in order, including a big frame that the socket takes only in part (the
+// rest goes on through the bufferevent); a stream closed by the server in the same turn gets its
+// frames before the end of the response.
+TEST_F(EventStreamTest, FanOutOverSeveralWriteThreadsKeepsEveryFrameInOrder) {
+    sse::StreamOptions options;
+    options.keepalive_seconds = 0;
+    options.max_buffer = 8 << 20;
+    mount_streams("h", "/es", options);
+    start({}, nullptr, {{"127.0.0.1", 0, false}}, 3);
+    constexpr int kStreams = 48; // above WritePool::kMinParallelItems
+    auto gets_big = [](int i) { return i % 8 == 0; };
+    constexpr std::size_t kBig = 5 << 20; // more than the kernel's largest send buffer (4 MiB)
+    std::vector<std::unique_ptr<HttpClient>> clients;
+    for (int i = 0; i < kStreams; ++i) {
+        clients.push_back(open("/es/n", "h", gets_big(i) ? 4096 : 0));
+    }
+    const auto big = sse::make_frame({.id = "big", .data = std::string(kBig, 'b')});
+    constexpr int kTurns = 6;
+    for (int turn = 0; turn < kTurns; ++turn) {
+        std::vector<sse::FramePtr> frames;
+        for (int k = 0; k < 3; ++k) {
+            std::string id = std::to_string(turn) + "." + std::to_string(k);
+            frames.push_back(sse::make_frame({.id = id, .data = id}));
+        }
+        for (int i = 0; i < kStreams; ++i) {
+            for (std::size_t k = 0; k < frames.size(); ++k) {
+                ASSERT_TRUE(streams_[i]->send(frames[k]));
+                if (turn == 2 && k == 0 && gets_big(i)) {
+                    ASSERT_TRUE(streams_[i]->send(big));
+                }
+            }
+        }
+        if (turn == kTurns - 1) {
+            streams_.back()->close(); // after this turn's sends, before their flush
+        }
+        pump(0ms);
+    }
+    for (int i = 0; i < kStreams; ++i) {
+        std::vector<std::string> expected;
+        for (int turn = 0; turn < kTurns; ++turn) {
+            for (int k = 0; k < 3; ++k) {
+                expected.push_back(std::to_string(turn) + "." + std::to_string(k));
+                if (turn == 2 && k == 0 && gets_big(i)) {
+                    expected.push_back("big");
+                }
+            }
+        }
+        SseParser p;
+        ASSERT_TRUE(read_until(*clients[i], p, [&] { return p.events().size() == expected.size(); },
+                               10s))
+            << "stream " << i << " got " << p.events().size();
+        for (std::size_t e = 0; e < expected.size(); ++e) {
+            ASSERT_EQ(p.events()[e].last_event_id, expected[e]) << "stream " << i;
+            EXPECT_EQ(p.events()[e].data.size(), expected[e] == "big" ? kBig : 3u);
+        }
+    }
+    // The closed stream's response ended (the last chunk) after its frames.
+    HttpClient& closed = *clients.back();
+    auto deadline = std::chrono::steady_clock::now() + 2s;
+    while (!closed.body_done() && std::chrono::steady_clock::now() < deadline) {
+        EXPECT_EQ(closed.read_some(20ms), "");
+    }
+    EXPECT_TRUE(closed.body_done());
+    EXPECT_EQ(server_->stats().overflow_closes, 0u);
+    EXPECT_EQ(server_->stats().open_streams, std::size_t{kStreams - 1});
+}
 } // namespace
 } // namespace cadenza::http

@@ -35,8 +35,9 @@ protected:
     }
 
     void start(HttpLimits limits = {}, SSL_CTX* tls = nullptr,
-               std::vector<ListenAddress> addresses = {{"127.0.0.1", 0, false}}) {
-        server_ = std::make_unique<HttpServer>(base_, router_, limits, tls);
+               std::vector<ListenAddress> addresses = {{"127.0.0.1", 0, false}},
+               unsigned write_threads = 1) {
+        server_ = std::make_unique<HttpServer>(base_, router_, limits, tls, write_threads);
         server_->listen(addresses);
         ASSERT_FALSE(server_->bound_ports().empty());
         port_ = server_->bound_ports().front();
