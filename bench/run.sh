@@ -24,7 +24,7 @@ else
     if [[ ! -d $BUILD ]]; then
         meson setup "$BUILD" "$SRC" --buildtype=debugoptimized -Db_ndebug=true >/dev/null
     fi
-    ninja -C "$BUILD" -j2 core/cadenza core/cadenzactl bench/sse_load bench/publisher \
+    ninja -C "$BUILD" -j2 core/cadenza core/cadenzactl bench/sse_load bench/publisher bench/kernel_floor \
         modules/mod_pubsub.so modules/mod_pubsub_eventsource.so modules/mod_muc.so \
         modules/mod_muc_eventsource.so >/dev/null
 fi
@@ -33,6 +33,7 @@ SERVER=$BUILD/core/cadenza
 CTL=$BUILD/core/cadenzactl
 LOAD=$BUILD/bench/sse_load
 PUB=$BUILD/bench/publisher
+FLOOR=$BUILD/bench/kernel_floor
 
 TMP=$(mktemp -d /tmp/cadenza-bench.XXXXXX)
 SERVER_PID=""
@@ -81,6 +82,7 @@ ssl = { certificate = "$TMP/localhost.crt", key = "$TMP/localhost.key" }
 -- The default caps leave a quarter of the file limit to XMPP clients; the idle scenario
 -- wants nearly all of it for streams.
 http_max_connections = 19900
+http_write_threads = ${WRITE_THREADS:-0} -- 0: the server's default (one per core)
 VirtualHost "localhost"
 Component "pubsub.localhost" "pubsub"
   modules_enabled = { "pubsub_eventsource" }
@@ -198,9 +200,28 @@ idle() {
         "$(python3 -c "print('%.2f KiB/stream' % (($rss1-$rss0)/max($up,1)))")")")
 }
 
+# kernel_floor CONNECTIONS ROUNDS: the same writes with no server (bench/kernel_floor.cpp), on
+# one thread and on two; one line under the table.
+FLOOR_LINE=""
+kernel_floor() {
+    selected kernel-floor || return 0
+    local one two
+    one=$("$FLOOR" --connections "$1" --rounds "$2" --threads 1) || { FAILED=1; return; }
+    two=$("$FLOOR" --connections "$1" --rounds "$2" --threads 2) || { FAILED=1; return; }
+    FLOOR_LINE=$(python3 -c "
+import json, sys
+a, b = json.loads(sys.argv[1]), json.loads(sys.argv[2])
+print('kernel floor, no server: one write to each of %d loopback TCP sockets takes %.1f ms on 1 '
+      'thread, %.1f ms on 2 (median round); %.1f us of CPU per write, reader included%s' % (
+      a['connections'], a['round_ms']['median'], b['round_ms']['median'], a['cpu_us_per_write'],
+      '' if a['received_all'] and b['received_all'] else '; NOT ALL RECEIVED'))" "$one" "$two")
+    [[ $FLOOR_LINE != *"NOT ALL"* ]] || FAILED=1
+}
+
 if [[ $SMOKE == 1 ]]; then
     scenario smoke-pubsub pubsub 20 5 0 5 0 0
     scenario smoke-muc muc 5 3 0 3 0 0
+    kernel_floor 50 2
 elif [[ $SCALE == profile ]]; then
     # For CADENZA_BENCH_WRAP="valgrind --tool=callgrind": a small fan-out and a publish burst.
     scenario profile-fanout pubsub 200 100 0 20 0 0
@@ -217,6 +238,7 @@ elif [[ $SCALE == full ]]; then
     scenario muc-fanout-1k muc 1000 20 1 1 0 0
     scenario muc-fanout-10k muc 10000 20 1 1 0 0
     scenario stalled-reader pubsub 11 20000 0 50 1024 1
+    kernel_floor 9000 10
 else
     idle idle 2000
     scenario fanout-200 pubsub 200 5 2 1 0 0
@@ -226,12 +248,14 @@ else
     scenario publish-path pubsub 1 3000 0 100 0 0
     scenario muc-fanout-200 muc 200 5 2 1 0 0
     scenario stalled-reader pubsub 11 2000 0 50 4096 1
+    kernel_floor 2000 5
 fi
 
 echo "Cadenza $(git -C "$SRC" describe --always --dirty 2>/dev/null || echo '?'), $(nproc) cores, SCALE=$SCALE, $(date -u +%Y-%m-%dT%H:%MZ)"
 printf '%-18s %7s %7s %8s %8s %8s %9s %11s %6s %9s %5s %7s %s\n' scenario streams items \
     p50_ms p99_ms max_ms last_ms deliver/s lost publish/s cpu% rss+MB notes
 for r in "${ROWS[@]}"; do echo "$r"; done
+[[ -z $FLOOR_LINE ]] || echo "$FLOOR_LINE"
 if ! kill -0 "$SERVER_PID" 2>/dev/null; then
     echo "the server died during the run; its log:" >&2
     tail -20 "$TMP/server.log" >&2

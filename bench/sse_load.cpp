@@ -13,8 +13,6 @@
 #include "histogram.hpp"
 #include "sse_reader.hpp"
 
-#include <event2/buffer.h>
-#include <event2/bufferevent.h>
 #include <event2/event.h>
 #include <event2/util.h>
 
@@ -100,7 +98,8 @@ struct Load {
 struct Stream {
     Load* load = nullptr;
     int index = 0;
-    bufferevent* bev = nullptr;
+    int fd = -1;
+    event* io = nullptr; // EV_WRITE until connected, then EV_READ (persistent)
     SseReader reader;
     long got = 0;
     long last_seq = -1;
@@ -128,6 +127,17 @@ bool stamp_field(std::string_view data, std::string_view key, std::int64_t& out)
 }
 
 void maybe_finish(Load& load);
+
+void release_socket(Stream& s) {
+    if (s.io != nullptr) {
+        event_free(s.io);
+        s.io = nullptr;
+    }
+    if (s.fd >= 0) {
+        close(s.fd);
+        s.fd = -1;
+    }
+}
 
 void write_ready(Load& load) {
     load.t.ready_at = now_ns();
@@ -165,8 +175,7 @@ void close_stream(Stream& s, bool failed, const std::string& why) {
     } else if (load.opt.events == 0 || s.got < load.opt.events) {
         ++load.t.closed_early;
     }
-    bufferevent_free(s.bev);
-    s.bev = nullptr;
+    release_socket(s);
     maybe_finish(load);
 }
 
@@ -202,51 +211,66 @@ void on_event(Stream& s, std::string_view data) {
     }
 }
 
-void on_read(bufferevent* bev, void* arg) {
-    auto& s = *static_cast<Stream*>(arg);
-    evbuffer* in = bufferevent_get_input(bev);
-    char buf[16384];
-    int n = 0;
-    while ((n = evbuffer_remove(in, buf, sizeof buf)) > 0) {
-        SseReader::State st = s.reader.feed(std::string_view(buf, static_cast<std::size_t>(n)),
-                                            [&](std::string_view d) { on_event(s, d); });
-        if (!s.counted_up && st == SseReader::State::kBody) {
-            s.counted_up = true;
-            ++s.load->t.connected;
-            s.load->t.chunked += s.reader.chunked() ? 1 : 0;
-            if (s.stalled) {
-                // Never read again: the server's buffer for this stream grows until its cap.
-                bufferevent_disable(bev, EV_READ);
-                stream_settled(s);
-                return;
-            }
-            stream_settled(s);
+void feed(Stream& s, std::string_view bytes) {
+    SseReader::State st = s.reader.feed(bytes, [&](std::string_view d) { on_event(s, d); });
+    if (!s.counted_up && st == SseReader::State::kBody) {
+        s.counted_up = true;
+        ++s.load->t.connected;
+        s.load->t.chunked += s.reader.chunked() ? 1 : 0;
+        if (s.stalled) {
+            // Never read again: the server's buffer for this stream grows until its cap.
+            event_del(s.io);
         }
-        if (st == SseReader::State::kError) {
-            close_stream(s, true, s.reader.error());
-            return;
-        }
-        if (st == SseReader::State::kDone) {
-            close_stream(s, false, "response ended");
+        stream_settled(s);
+        if (s.stalled) {
             return;
         }
     }
-    maybe_finish(*s.load);
+    if (st == SseReader::State::kError) {
+        close_stream(s, true, s.reader.error());
+    } else if (st == SseReader::State::kDone) {
+        close_stream(s, false, "response ended");
+    }
 }
 
-void on_bev_event(bufferevent* /*bev*/, short what, void* arg) {
+// One read() per readiness (level-triggered: what is left is reported again). A bufferevent
+// would add an ioctl(FIONREAD) and a copy through an evbuffer per read, and the load generator
+// shares the machine's cores with the server it measures.
+void on_readable(evutil_socket_t fd, short, void* arg) {
     auto& s = *static_cast<Stream*>(arg);
-    if (what & BEV_EVENT_CONNECTED) {
-        std::string req = "GET " + s.load->opt.path + " HTTP/1.1\r\nHost: " + s.load->opt.host +
-                          "\r\nAccept: text/event-stream\r\n\r\n";
-        bufferevent_write(s.bev, req.data(), req.size());
+    static char buffer[64 * 1024];
+    ssize_t n = read(fd, buffer, sizeof buffer);
+    if (n > 0) {
+        feed(s, std::string_view(buffer, static_cast<std::size_t>(n)));
+    } else if (n == 0) {
+        close_stream(s, !s.counted_up, "server closed the connection");
+    } else if (errno != EAGAIN && errno != EINTR) {
+        close_stream(s, true, std::strerror(errno));
+    }
+    if (!s.done) {
+        maybe_finish(*s.load);
+    }
+}
+
+void on_connected(evutil_socket_t fd, short, void* arg) {
+    auto& s = *static_cast<Stream*>(arg);
+    int error = 0;
+    socklen_t len = sizeof error;
+    getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &len);
+    if (error != 0) {
+        close_stream(s, true, std::strerror(error));
         return;
     }
-    if (what & BEV_EVENT_ERROR) {
-        close_stream(s, true, evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
-    } else if (what & BEV_EVENT_EOF) {
-        close_stream(s, !s.counted_up, "server closed the connection");
+    std::string req = "GET " + s.load->opt.path + " HTTP/1.1\r\nHost: " + s.load->opt.host +
+                      "\r\nAccept: text/event-stream\r\n\r\n";
+    // A fresh socket's buffer takes a request this small at once.
+    if (send(fd, req.data(), req.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(req.size())) {
+        close_stream(s, true, "could not send the request");
+        return;
     }
+    event_free(s.io);
+    s.io = event_new(s.load->base, fd, EV_READ | EV_PERSIST, on_readable, &s);
+    event_add(s.io, nullptr);
 }
 
 void start_stream(Load& load) {
@@ -278,15 +302,16 @@ void start_stream(Load& load) {
         int size = 4096;
         setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
     }
-    s->bev = bufferevent_socket_new(load.base, fd, BEV_OPT_CLOSE_ON_FREE);
+    s->fd = fd;
     Stream* raw = s.get();
     load.streams.push_back(std::move(s));
-    bufferevent_setcb(raw->bev, on_read, nullptr, on_bev_event, raw);
-    bufferevent_enable(raw->bev, EV_READ | EV_WRITE);
-    if (bufferevent_socket_connect(raw->bev, reinterpret_cast<const sockaddr*>(&load.target),
-                                   sizeof load.target) < 0) {
-        close_stream(*raw, true, "connect failed");
+    if (connect(fd, reinterpret_cast<const sockaddr*>(&load.target), sizeof load.target) != 0 &&
+        errno != EINPROGRESS) {
+        close_stream(*raw, true, std::string("connect: ") + std::strerror(errno));
+        return;
     }
+    raw->io = event_new(load.base, fd, EV_WRITE, on_connected, raw);
+    event_add(raw->io, nullptr);
 }
 
 void on_ramp(evutil_socket_t, short, void* arg) {
@@ -321,6 +346,14 @@ void maybe_finish(Load& load) {
 
 double ms(std::int64_t ns) { return static_cast<double>(ns) / 1e6; }
 
+// This process's CPU time so far (user + system).
+double cpu_seconds() {
+    rusage r{};
+    getrusage(RUSAGE_SELF, &r);
+    return static_cast<double>(r.ru_utime.tv_sec + r.ru_stime.tv_sec) +
+           static_cast<double>(r.ru_utime.tv_usec + r.ru_stime.tv_usec) / 1e6;
+}
+
 void print_summary(const Load& load) {
     const Totals& t = load.t;
     long expected = load.opt.events;
@@ -340,10 +373,10 @@ void print_summary(const Load& load) {
     // Stalled streams: did the server close them? (Their reads are off, so ask the kernel.)
     int stalled_closed = 0;
     for (const auto& s : load.streams) {
-        if (s->stalled && s->bev != nullptr) {
+        if (s->stalled && s->fd >= 0) {
             tcp_info info{};
             socklen_t len = sizeof info;
-            if (getsockopt(bufferevent_getfd(s->bev), IPPROTO_TCP, TCP_INFO, &info, &len) == 0 &&
+            if (getsockopt(s->fd, IPPROTO_TCP, TCP_INFO, &info, &len) == 0 &&
                 info.tcpi_state != TCP_ESTABLISHED) { // CLOSE_WAIT (FIN) or CLOSE (reset)
                 ++stalled_closed;
             }
@@ -360,7 +393,7 @@ void print_summary(const Load& load) {
         " \"latency_ms\": {\"p50\": %.3f, \"p90\": %.3f, \"p99\": %.3f, \"max\": %.3f},\n"
         " \"last_stream_ms\": {\"p50\": %.3f, \"p99\": %.3f, \"max\": %.3f},\n"
         " \"receive_span_s\": %.3f, \"deliveries_per_s\": %.0f, \"stalled\": %d, "
-        "\"stalled_closed_by_server\": %d, \"first_error\": \"%s\"}\n",
+        "\"stalled_closed_by_server\": %d, \"cpu_s\": %.3f, \"first_error\": \"%s\"}\n",
         load.opt.streams, t.connected, t.failed, t.chunked, t.closed_early,
         static_cast<unsigned long long>(load.fd_limit),
         t.ready_at > 0 ? static_cast<double>(t.ready_at - load.start_ns) / 1e9 : -1.0, expected, t.complete,
@@ -371,7 +404,8 @@ void print_summary(const Load& load) {
         t.latency.percentile_us(0.99) / 1000, ms(t.latency.max()),
         last_stream.percentile_us(0.50) / 1000, last_stream.percentile_us(0.99) / 1000,
         ms(last_stream.max()), span, span > 0 ? static_cast<double>(t.received) / span : 0.0,
-        std::min(load.opt.stall, load.opt.streams), stalled_closed, t.first_error.c_str());
+        std::min(load.opt.stall, load.opt.streams), stalled_closed, cpu_seconds(),
+        t.first_error.c_str());
 }
 
 bool parse_args(int argc, char** argv, Options& o) {
@@ -452,9 +486,7 @@ int main(int argc, char** argv) {
     event_base_dispatch(load.base);
     print_summary(load);
     for (auto& s : load.streams) {
-        if (s->bev != nullptr) {
-            bufferevent_free(s->bev);
-        }
+        release_socket(*s);
     }
     event_free(load.ramp_timer);
     event_free(load.deadline_timer);
