@@ -397,6 +397,9 @@ void EventStreamImpl::end(sse::CloseReason reason, Ending how) {
     case Ending::kGraceful:
         // The connection may carry more requests: give it back to evhttp as it was.
         evhttp_connection_set_closecb(evcon, hub.connection_closed, hub.connection_closed_arg);
+        if (hub.connection_returned != nullptr) {
+            hub.connection_returned(evcon, hub.connection_closed_arg);
+        }
         if (hub.request_timeout.tv_sec > 0) {
             bufferevent_set_timeouts(bev, &hub.request_timeout, &hub.request_timeout);
         } else {

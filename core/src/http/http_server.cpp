@@ -77,6 +77,7 @@ struct HttpServer::Impl {
     static struct bufferevent* on_new_connection(struct event_base* base, void* arg);
     static void on_adopt(evutil_socket_t, short, void* arg);
     static void on_connection_closed(struct evhttp_connection* evcon, void* arg);
+    static void on_stream_ended(struct evhttp_connection* evcon, void* arg);
 
     // evhttp's timeout restarts with every byte read, so a request sent a byte at a time
     // (slowloris) would never end. Each connection also gets a deadline: a whole request
@@ -138,6 +139,7 @@ HttpServer::Impl::Impl(struct event_base* b, Router& r, HttpLimits l, SSL_CTX* c
         SSL_CTX_up_ref(tls);
     }
     hub.connection_closed = &Impl::on_connection_closed;
+    hub.connection_returned = &Impl::on_stream_ended;
     hub.connection_closed_arg = this;
     adopt = event_new(base, -1, 0, &Impl::on_adopt, this);
     plain.impl = this;
@@ -249,6 +251,11 @@ void HttpServer::Impl::on_connection_closed(struct evhttp_connection* evcon, voi
         self.over_cap.erase(evcon);
     }
     self.deadlines.erase(evcon);
+}
+
+// The connection's stream ended and it may carry another request: that one has a deadline too.
+void HttpServer::Impl::on_stream_ended(struct evhttp_connection* evcon, void* arg) {
+    static_cast<Impl*>(arg)->renew_deadline(evcon, false);
 }
 
 void HttpServer::Impl::start_deadline(struct evhttp_connection* evcon) {

@@ -382,6 +382,40 @@ TEST_F(EventStreamTest, HeadRequestGetsTheHeadOnly) {
     EXPECT_EQ(server_->stats().open_streams, 0u);
 }
 
+// After a stream ends, its kept-alive connection may carry another request; that request gets
+// the whole-request deadline too, so it cannot be dribbled in a byte at a time (slowloris).
+TEST_F(EventStreamTest, TheRequestAfterAnEndedStreamHasADeadline) {
+    sse::StreamOptions options;
+    options.keepalive_seconds = 0;
+    mount_streams("h", "/es", options);
+    HttpLimits limits;
+    limits.request_timeout_seconds = 1;
+    start(limits);
+    auto c = open("/es/n");
+    streams_[0]->close();
+    auto body_end = std::chrono::steady_clock::now() + 2s;
+    while (!c->body_done() && std::chrono::steady_clock::now() < body_end) {
+        c->read_some(20ms);
+    }
+    ASSERT_TRUE(c->body_done());
+    auto begin = std::chrono::steady_clock::now();
+    const std::string request = "GET /es/m HTTP/1.1\r\nHost: h\r\nX-Padding: " +
+                                std::string(100, 'p') + "\r\n\r\n";
+    bool closed = false;
+    for (std::size_t i = 0; i < request.size() && !closed; ++i) {
+        try {
+            c->send_raw(request.substr(i, 1), 1s);
+        } catch (const std::exception&) {
+            closed = true; // the server already closed: the write failed
+            break;
+        }
+        closed = c->wait_closed(50ms); // each byte would restart a plain idle timeout
+    }
+    ASSERT_TRUE(closed || c->wait_closed(3s)) << "a dribbled request kept its connection";
+    EXPECT_GE(std::chrono::steady_clock::now() - begin, 900ms);
+    EXPECT_EQ(streams_.size(), 1u); // the dribbled request never reached the route
+}
+
 TEST_F(EventStreamTest, ManyStreamsOpenAndClose) {
     sse::StreamOptions options;
     options.keepalive_seconds = 5;
