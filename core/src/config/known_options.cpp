@@ -46,6 +46,7 @@ constexpr std::string_view kCoreOptions[] = {
     "sql",
     "ssl",
     "storage",
+    "trusted_proxies",
 };
 
 // Prosody options that mean nothing to Cadenza: server-to-server, daemonizing, Prosody's
@@ -126,7 +127,6 @@ constexpr std::string_view kIgnoredProsodyOptions[] = {
     "statistics_config",
     "statistics_interval",
     "tcp_keepalives",
-    "trusted_proxies",
     "umask",
     "use_dane",
     "use_ipv4",

@@ -121,32 +121,29 @@ void StreamHub::close_streams(const std::function<bool(const EventStreamImpl&)>&
     }
 }
 
-EventStreamImpl::EventStreamImpl(StreamHub& hub, struct evhttp_request* req, MountId mount,
-                                 std::size_t max_buffer)
+EventStreamImpl::EventStreamImpl(StreamHub& hub, struct evhttp_request* req,
+                                 std::string_view remote, MountId mount, std::size_t max_buffer)
     : hub_(&hub), req_(req), evcon_(nullptr), bev_(nullptr), mount_(mount),
       max_buffer_(max_buffer) {
     keepalive_.owner = this;
     link_.stream = this;
+    std::snprintf(remote_, sizeof remote_, "%.*s", static_cast<int>(remote.size()),
+                  remote.data());
     if (req_ == nullptr) {
         return;
     }
     evcon_ = evhttp_request_get_connection(req_);
     bev_ = evhttp_connection_get_bufferevent(evcon_);
-    char* address = nullptr;
-    ev_uint16_t port = 0;
-    evhttp_connection_get_peer(evcon_, &address, &port);
-    if (address != nullptr) {
-        std::snprintf(remote_, sizeof remote_, "%s", address);
-    }
 }
 
 EventStreamImpl::~EventStreamImpl() = default;
 
 std::shared_ptr<EventStreamImpl> EventStreamImpl::start(StreamHub& hub, struct evhttp_request* req,
-                                                        MountId mount, bool head_only,
+                                                        std::string_view remote, MountId mount,
+                                                        bool head_only,
                                                         const sse::StreamOptions& options,
                                                         const std::vector<Header>& headers) {
-    auto stream = std::make_shared<EventStreamImpl>(hub, req, mount, options.max_buffer);
+    auto stream = std::make_shared<EventStreamImpl>(hub, req, remote, mount, options.max_buffer);
     struct evkeyvalq* out = evhttp_request_get_output_headers(req);
     evhttp_add_header(out, "Content-Type", "text/event-stream");
     evhttp_add_header(out, "Cache-Control", "no-cache");

@@ -86,13 +86,15 @@ public:
     // Sends the response head and takes over the connection. `options` were validated by the
     // caller. Returns the stream, already open (or already closed for a HEAD request, which gets
     // the head only).
+    // `remote` is the client's address as the request has it (see forwarded.hpp).
     static std::shared_ptr<EventStreamImpl> start(StreamHub& hub, struct evhttp_request* req,
-                                                  MountId mount, bool head_only,
+                                                  std::string_view remote, MountId mount,
+                                                  bool head_only,
                                                   const sse::StreamOptions& options,
                                                   const std::vector<Header>& headers);
 
-    EventStreamImpl(StreamHub& hub, struct evhttp_request* req, MountId mount,
-                    std::size_t max_buffer);
+    EventStreamImpl(StreamHub& hub, struct evhttp_request* req, std::string_view remote,
+                    MountId mount, std::size_t max_buffer);
     ~EventStreamImpl() override;
 
     bool send(const sse::FramePtr& frame) override;

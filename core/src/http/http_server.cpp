@@ -107,6 +107,7 @@ struct HttpServer::Impl {
     SSL_CTX* tls;
     Logger log{"http"};
     StreamHub hub;
+    TrustedProxies trusted_proxies = TrustedProxies::loopback();
     Front plain;
     Front secure;
     std::vector<Bound> bound;
@@ -334,7 +335,15 @@ void HttpServer::Impl::handle(struct evhttp_request* req, bool is_secure) {
     ev_uint16_t peer_port = 0;
     evhttp_connection_get_peer(evcon, &peer, &peer_port);
     // Copied: a stream that fails inside the handler frees the connection and its address.
-    std::string remote = peer != nullptr ? peer : "";
+    // Behind a trusted proxy, the client it forwards for.
+    struct evkeyvalq* in = evhttp_request_get_input_headers(req);
+    auto header = [in](const char* name) -> std::optional<std::string_view> {
+        const char* value = evhttp_find_header(in, name);
+        return value != nullptr ? std::optional<std::string_view>(value) : std::nullopt;
+    };
+    ClientOrigin origin = client_origin(peer != nullptr ? peer : "", is_secure, trusted_proxies,
+                                        header("X-Forwarded-For"), header("X-Forwarded-Proto"));
+    const std::string& remote = origin.address;
     const char* raw_uri = evhttp_request_get_uri(req);
     std::string_view uri_text = raw_uri != nullptr ? raw_uri : "";
 
@@ -408,7 +417,7 @@ void HttpServer::Impl::handle(struct evhttp_request* req, bool is_secure) {
     target.wildcard = std::move(*wildcard);
     target.mount = route.mount;
     target.remote = remote;
-    target.secure = is_secure;
+    target.secure = origin.secure;
     RequestImpl request(hub, req, std::move(target));
 
     // A copy: the handler may unmount its own routes.
@@ -448,6 +457,10 @@ HttpServer::HttpServer(struct event_base* base, Router& router, HttpLimits limit
     : impl_(std::make_unique<Impl>(base, router, limits, tls, write_threads)) {}
 
 HttpServer::~HttpServer() = default;
+
+void HttpServer::set_trusted_proxies(TrustedProxies proxies) {
+    impl_->trusted_proxies = std::move(proxies);
+}
 
 void HttpServer::listen(const std::vector<ListenAddress>& addresses) {
     for (const ListenAddress& a : addresses) {

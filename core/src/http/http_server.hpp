@@ -6,6 +6,7 @@
 // Content-Type is text/html.
 #pragma once
 
+#include "http/forwarded.hpp"
 #include "http/router.hpp"
 
 #include <cadenza/sse.hpp>
@@ -44,6 +45,10 @@ public:
     ~HttpServer();
     HttpServer(const HttpServer&) = delete;
     HttpServer& operator=(const HttpServer&) = delete;
+
+    // Peers whose X-Forwarded-For and X-Forwarded-Proto are believed (trusted_proxies); the
+    // loopback addresses until set.
+    void set_trusted_proxies(TrustedProxies proxies);
 
     // Binds every address. Throws std::runtime_error("cannot listen on http 127.0.0.1:5280:
     // Address already in use") on the first failure.

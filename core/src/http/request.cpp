@@ -106,12 +106,12 @@ sse::EventStreamPtr RequestImpl::start_event_stream(const sse::StreamOptions& op
     if (answered_) {
         log().warn("a handler started an event stream on ", t_.path,
                    " after answering; the stream is closed");
-        return std::make_shared<EventStreamImpl>(hub_, nullptr, t_.mount, 0);
+        return std::make_shared<EventStreamImpl>(hub_, nullptr, t_.remote, t_.mount, 0);
     }
     answered_ = true;
     status_ = 200;
-    return EventStreamImpl::start(hub_, req_, t_.mount, t_.method == Method::kHead, options,
-                                  headers);
+    return EventStreamImpl::start(hub_, req_, t_.remote, t_.mount, t_.method == Method::kHead,
+                                  options, headers);
 }
 
 } // namespace cadenza::http

@@ -111,6 +111,14 @@ HttpPlan plan_http(const Options& global, const std::string& config_file,
     plan.limits.max_connections =
         static_cast<std::size_t>(global.get_int("http_max_connections", 0, 0, 10'000'000));
     plan.write_threads = static_cast<unsigned>(global.get_int("http_write_threads", 0, 0, 64));
+    if (global.has("trusted_proxies")) {
+        try {
+            plan.trusted_proxies = http::TrustedProxies::parse(global.get_list("trusted_proxies"));
+        } catch (const std::invalid_argument& e) {
+            throw ConfigError("option 'trusted_proxies' (" +
+                              global.find("trusted_proxies")->where.str() + "): " + e.what());
+        }
+    }
     return plan;
 }
 

@@ -23,6 +23,7 @@ struct HttpPlan {
     std::vector<http::ListenAddress> addresses;
     http::HttpLimits limits;
     unsigned write_threads = 0;  // http_write_threads; 0: one per core, at most 8
+    http::TrustedProxies trusted_proxies = http::TrustedProxies::loopback(); // trusted_proxies
     std::optional<TlsFiles> tls; // set when there are https listeners
     std::string tls_note;        // why HTTPS is off, when it is (for the log)
 };

@@ -103,6 +103,7 @@ struct Server::Impl {
                   " thread(s) (http_write_threads)");
         http = std::make_unique<http::HttpServer>(base.get(), context->router, plan.limits,
                                                   tls.get(), plan.write_threads);
+        http->set_trusted_proxies(std::move(plan.trusted_proxies));
         context->http = http.get();
         try {
             http->listen(plan.addresses);

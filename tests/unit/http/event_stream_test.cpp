@@ -416,6 +416,19 @@ TEST_F(EventStreamTest, TheRequestAfterAnEndedStreamHasADeadline) {
     EXPECT_EQ(streams_.size(), 1u); // the dribbled request never reached the route
 }
 
+// The per-address stream limit counts streams by this address: behind a trusted proxy, the
+// client's.
+TEST_F(EventStreamTest, RemoteAddressIsTheClientBehindATrustedProxy) {
+    mount_streams("h", "/es", {});
+    start();
+    auto c = client();
+    c->send_request("GET", "/es/n", "h",
+                    {{"Accept", "text/event-stream"}, {"X-Forwarded-For", "203.0.113.9"}});
+    EXPECT_EQ(c->read_head().status, 200);
+    ASSERT_TRUE(pump_until([&] { return streams_.size() == 1; }));
+    EXPECT_EQ(streams_[0]->remote_address(), "203.0.113.9");
+}
+
 TEST_F(EventStreamTest, ManyStreamsOpenAndClose) {
     sse::StreamOptions options;
     options.keepalive_seconds = 5;

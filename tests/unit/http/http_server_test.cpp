@@ -172,6 +172,29 @@ TEST_F(HttpServerTest, RequestAccessors) {
                     "127.0.0.1|plain|payload");
 }
 
+// Behind a trusted proxy (loopback by default, as in Prosody) the handler sees the client the
+// proxy forwards for; with no trusted proxies the same headers change nothing.
+TEST_F(HttpServerTest, ClientBehindATrustedProxy) {
+    std::string seen;
+    router_.mount("h", "/x", "A", {"x", {{"GET /*", [&seen](Request& req) {
+                                              seen = std::string(req.remote_address()) + "|" +
+                                                     (req.secure() ? "secure" : "plain");
+                                              req.respond(Response::text(200, "ok"));
+                                          }}}});
+    start();
+    const std::vector<std::pair<std::string, std::string>> forwarded = {
+        {"X-Forwarded-For", "192.0.2.1, 198.51.100.20"}, {"X-Forwarded-Proto", "https"}};
+    auto c = client();
+    c->send_request("GET", "/x/1", "h", forwarded);
+    EXPECT_EQ(c->read_response().status, 200);
+    EXPECT_EQ(seen, "198.51.100.20|secure");
+
+    server_->set_trusted_proxies(TrustedProxies::parse({}));
+    c->send_request("GET", "/x/1", "h", forwarded);
+    EXPECT_EQ(c->read_response().status, 200);
+    EXPECT_EQ(seen, "127.0.0.1|plain");
+}
+
 TEST_F(HttpServerTest, QueryAllKeepsOrder) {
     router_.mount("h", "/x", "A", {"x", {{"GET /*", [](Request& req) {
                                               std::string out;

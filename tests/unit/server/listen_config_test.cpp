@@ -25,6 +25,21 @@ TEST(ListenConfig, ProsodyDefaults) {
     EXPECT_EQ(p.limits.max_header_bytes, 16U * 1024);
 }
 
+TEST(ListenConfig, TrustedProxies) {
+    EXPECT_TRUE(plan("").trusted_proxies.contains("::1")); // Prosody's default: loopback
+    HttpPlan p = plan("trusted_proxies = { \"10.0.0.0/8\", \"192.0.2.1\" }\n");
+    EXPECT_TRUE(p.trusted_proxies.contains("10.3.2.1"));
+    EXPECT_FALSE(p.trusted_proxies.contains("127.0.0.1"));
+    EXPECT_TRUE(plan("trusted_proxies = {}\n").trusted_proxies.empty());
+    try {
+        plan("trusted_proxies = { \"10.0.0.0/8\", \"proxy.example.org\" }\n");
+        ADD_FAILURE() << "a host name was accepted";
+    } catch (const ConfigError& e) {
+        EXPECT_NE(std::string(e.what()).find("trusted_proxies"), std::string::npos) << e.what();
+        EXPECT_NE(std::string(e.what()).find("proxy.example.org"), std::string::npos) << e.what();
+    }
+}
+
 TEST(ListenConfig, PortsTimesInterfacesAndHttps) {
     HttpPlan p = plan("http_ports = { 8080, 8081 }\nhttp_interfaces = { \"127.0.0.1\" }\n"
                       "https_ports = 8443\nhttps_ssl = { certificate = \"c.crt\", key = \"c.key\" }\n");
