@@ -1,5 +1,7 @@
 #include "http/forwarded.hpp"
 
+#include "http/ows.hpp"
+
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -49,16 +51,6 @@ bool equals_ignoring_case(std::string_view a, std::string_view b) {
 
 int address_bits(int family) { return family == AF_INET ? 32 : 128; }
 
-std::string_view trim(std::string_view s) {
-    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) {
-        s.remove_prefix(1);
-    }
-    while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) {
-        s.remove_suffix(1);
-    }
-    return s;
-}
-
 } // namespace
 
 TrustedProxies TrustedProxies::loopback() { return parse({"127.0.0.1", "::1"}); }
@@ -66,7 +58,7 @@ TrustedProxies TrustedProxies::loopback() { return parse({"127.0.0.1", "::1"}); 
 TrustedProxies TrustedProxies::parse(const std::vector<std::string>& entries) {
     TrustedProxies proxies;
     for (const std::string& entry : entries) {
-        std::string_view text = trim(entry);
+        std::string_view text = trim_ows(entry);
         std::string_view address_text = text;
         std::optional<int> prefix;
         if (auto slash = text.find('/'); slash != std::string_view::npos) {
@@ -120,7 +112,7 @@ ClientOrigin client_origin(std::string_view peer, bool tls, const TrustedProxies
     if (!proxies.contains(peer)) {
         return origin;
     }
-    if (forwarded_proto && equals_ignoring_case(trim(*forwarded_proto), "https")) {
+    if (forwarded_proto && equals_ignoring_case(trim_ows(*forwarded_proto), "https")) {
         origin.secure = true;
     }
     if (!forwarded_for) {
@@ -131,7 +123,7 @@ ClientOrigin client_origin(std::string_view peer, bool tls, const TrustedProxies
     while (!list.empty()) {
         std::size_t comma = list.rfind(',');
         std::string_view entry =
-            trim(comma == std::string_view::npos ? list : list.substr(comma + 1));
+            trim_ows(comma == std::string_view::npos ? list : list.substr(comma + 1));
         list = comma == std::string_view::npos ? std::string_view{} : list.substr(0, comma);
         std::optional<Address> address = parse_address(entry);
         if (!address) {

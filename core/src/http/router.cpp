@@ -1,5 +1,7 @@
 #include "http/router.hpp"
 
+#include "http/ows.hpp"
+
 #include <algorithm>
 #include <cctype>
 #include <tuple>
@@ -22,16 +24,6 @@ struct Mount {
     std::string owner;
     std::vector<CompiledRoute> routes;
 };
-
-std::string_view trim(std::string_view s) {
-    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) {
-        s.remove_prefix(1);
-    }
-    while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) {
-        s.remove_suffix(1);
-    }
-    return s;
-}
 
 std::string normalize_base(std::string_view base) {
     std::string out(base);
@@ -79,7 +71,7 @@ RoutePattern parse_route_pattern(std::string_view pattern) {
     auto fail = [&](const char* why) {
         throw std::invalid_argument("invalid route pattern '" + std::string(pattern) + "': " + why);
     };
-    std::string_view s = trim(pattern);
+    std::string_view s = trim_ows(pattern);
     std::size_t space = s.find_first_of(" \t");
     if (space == std::string_view::npos) {
         fail("expected \"<METHOD> <path>\", as \"GET /*\"");
@@ -88,7 +80,7 @@ RoutePattern parse_route_pattern(std::string_view pattern) {
     if (!method) {
         fail("unknown method (GET, HEAD, POST, PUT, DELETE, OPTIONS, PATCH)");
     }
-    std::string_view path = trim(s.substr(space + 1));
+    std::string_view path = trim_ows(s.substr(space + 1));
     if (path == "*") {
         path = "/*";
     }
@@ -119,7 +111,7 @@ Router::Router() : impl_(std::make_unique<Impl>()) {}
 Router::~Router() = default;
 
 std::string Router::normalize_host(std::string_view host) {
-    host = trim(host);
+    host = trim_ows(host);
     if (!host.empty() && host.front() == '[') {
         std::size_t close = host.find(']');
         if (close != std::string_view::npos) {
