@@ -9,6 +9,8 @@
 //             --node bench --count 20 --rate 1 --inflight 1
 //   publisher ... --mode muc --service rooms.localhost --node bench   (room bench@rooms...)
 //   publisher ... --setup-only   (create the node, or the persistent public room, and exit)
+#include "args.hpp"
+#include "clock.hpp"
 #include "histogram.hpp"
 
 #include <strophe.h>
@@ -25,12 +27,6 @@
 
 namespace cadenza::bench {
 namespace {
-
-std::int64_t now_ns() {
-    timespec ts{};
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return std::int64_t{ts.tv_sec} * 1'000'000'000 + ts.tv_nsec;
-}
 
 struct Options {
     int port = 0;
@@ -219,40 +215,27 @@ void on_conn(xmpp_conn_t* conn, xmpp_conn_event_t status, int, xmpp_stream_error
 }
 
 bool parse_args(int argc, char** argv, Options& o) {
-    for (int i = 1; i < argc; ++i) {
-        std::string a = argv[i];
-        if (a == "--setup-only") {
-            o.setup_only = true;
-            continue;
-        }
-        if (i + 1 >= argc) {
-            std::fprintf(stderr, "publisher: %s needs a value\n", a.c_str());
-            return false;
-        }
-        std::string v = argv[++i];
-        if (a == "--port") o.port = std::atoi(v.c_str());
-        else if (a == "--jid") o.jid = v;
-        else if (a == "--password") o.password = v;
-        else if (a == "--mode") o.mode = v;
-        else if (a == "--service") o.service = v;
-        else if (a == "--node") o.node = v;
-        else if (a == "--count") o.count = std::atol(v.c_str());
-        else if (a == "--rate") o.rate = std::atof(v.c_str());
-        else if (a == "--inflight") o.inflight = std::max(1L, std::atol(v.c_str()));
-        else if (a == "--pad") o.pad = std::atol(v.c_str());
-        else if (a == "--timeout") o.timeout = std::atof(v.c_str());
-        else {
-            std::fprintf(stderr, "publisher: unknown option %s\n", a.c_str());
-            return false;
-        }
-    }
-    if (o.port <= 0 || o.jid.empty() || o.service.empty() || (o.mode != "pubsub" && o.mode != "muc")) {
-        std::fprintf(stderr, "usage: publisher --port P --jid J --password PW --service S [--mode "
-                             "pubsub|muc] [--node N] [--count K] [--rate PER_S] [--inflight F] "
-                             "[--pad BYTES] [--timeout S] [--setup-only]\n");
+    Args args("publisher", "--port P --jid J --password PW --service S [--mode pubsub|muc] "
+                           "[--node N] [--count K] [--rate PER_S] [--inflight F] [--pad BYTES] "
+                           "[--timeout S] [--setup-only]");
+    args.option("--port", o.port);
+    args.option("--jid", o.jid);
+    args.option("--password", o.password);
+    args.option("--mode", o.mode);
+    args.option("--service", o.service);
+    args.option("--node", o.node);
+    args.option("--count", o.count);
+    args.option("--rate", o.rate);
+    args.option("--inflight", o.inflight);
+    args.option("--pad", o.pad);
+    args.option("--timeout", o.timeout);
+    args.flag("--setup-only", o.setup_only);
+    if (!args.parse(argc, argv)) {
         return false;
     }
-    return true;
+    o.inflight = std::max(1L, o.inflight);
+    return args.require(o.port > 0 && !o.jid.empty() && !o.service.empty() &&
+                        (o.mode == "pubsub" || o.mode == "muc"));
 }
 
 } // namespace

@@ -10,6 +10,8 @@
 // Past 5,000 streams the source address rotates over 127.0.0.1-127.0.0.4 (bound before
 // connect with IP_BIND_ADDRESS_NO_PORT), since one (source, destination) address pair has only
 // ~28,000 ephemeral ports.
+#include "args.hpp"
+#include "clock.hpp"
 #include "histogram.hpp"
 #include "sse_reader.hpp"
 
@@ -40,12 +42,6 @@ namespace cadenza::bench {
 namespace {
 
 constexpr int kStreamsPerSource = 5000;
-
-std::int64_t now_ns() {
-    timespec ts{};
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return std::int64_t{ts.tv_sec} * 1'000'000'000 + ts.tv_nsec;
-}
 
 struct Options {
     std::string host = "localhost";
@@ -409,35 +405,20 @@ void print_summary(const Load& load) {
 }
 
 bool parse_args(int argc, char** argv, Options& o) {
-    for (int i = 1; i < argc; ++i) {
-        std::string a = argv[i];
-        if (i + 1 >= argc) {
-            std::fprintf(stderr, "sse_load: %s needs a value\n", a.c_str());
-            return false;
-        }
-        std::string v = argv[++i];
-        if (a == "--host") o.host = v;
-        else if (a == "--port") o.port = std::atoi(v.c_str());
-        else if (a == "--path") o.path = v;
-        else if (a == "--streams") o.streams = std::atoi(v.c_str());
-        else if (a == "--events") o.events = std::atol(v.c_str());
-        else if (a == "--ramp") o.ramp = std::atof(v.c_str());
-        else if (a == "--timeout") o.timeout = std::atof(v.c_str());
-        else if (a == "--hold") o.hold = std::atof(v.c_str());
-        else if (a == "--stall") o.stall = std::atoi(v.c_str());
-        else if (a == "--ready-file") o.ready_file = v;
-        else {
-            std::fprintf(stderr, "sse_load: unknown option %s\n", a.c_str());
-            return false;
-        }
-    }
-    if (o.port <= 0 || o.streams <= 0 || o.ramp <= 0) {
-        std::fprintf(stderr, "usage: sse_load --port P [--path /eventsource/NODE] [--streams N] "
-                             "[--events K] [--ramp PER_S] [--timeout S] [--hold S] [--stall N] "
-                             "[--ready-file F] [--host HOSTHEADER]\n");
-        return false;
-    }
-    return true;
+    Args args("sse_load", "--port P [--path /eventsource/NODE] [--streams N] [--events K] "
+                          "[--ramp PER_S] [--timeout S] [--hold S] [--stall N] [--ready-file F] "
+                          "[--host HOSTHEADER]");
+    args.option("--host", o.host);
+    args.option("--port", o.port);
+    args.option("--path", o.path);
+    args.option("--streams", o.streams);
+    args.option("--events", o.events);
+    args.option("--ramp", o.ramp);
+    args.option("--timeout", o.timeout);
+    args.option("--hold", o.hold);
+    args.option("--stall", o.stall);
+    args.option("--ready-file", o.ready_file);
+    return args.parse(argc, argv) && args.require(!(o.port <= 0 || o.streams <= 0 || o.ramp <= 0));
 }
 
 } // namespace

@@ -65,4 +65,13 @@ Stanza iq_result(const Stanza& request) {
     return reply;
 }
 
+Element add_pubsub_child(Stanza& reply, std::string_view ns, std::string_view name,
+                         std::string_view node) {
+    Element child = reply.add_child("pubsub", ns).add_child(name, ns);
+    if (!node.empty()) {
+        child.set_attr("node", node);
+    }
+    return child;
+}
+
 } // namespace cadenza::pubsub_module

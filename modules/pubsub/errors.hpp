@@ -1,6 +1,7 @@
 // Pubsub failures as values (XEP-0060 §§6-8): an RFC 6120 condition, its error type and an
 // optional application-specific child in the pubsub#errors namespace. Handlers return them;
-// error_reply() turns one into the stanza answered to the requester.
+// error_reply() turns one into the stanza answered to the requester; iq_result() and
+// add_pubsub_child() build the successful answers.
 #pragma once
 
 #include <cadenza/stanza.hpp>
@@ -42,5 +43,10 @@ Stanza error_reply(const Stanza& request, const PubsubError& error);
 
 // <iq type='result'/> answering `request`.
 Stanza iq_result(const Stanza& request);
+
+// Adds <pubsub xmlns=ns><name node='node'/></pubsub> to `reply` (no 'node' when it is empty) and
+// returns the inner element.
+Element add_pubsub_child(Stanza& reply, std::string_view ns, std::string_view name,
+                         std::string_view node);
 
 } // namespace cadenza::pubsub_module

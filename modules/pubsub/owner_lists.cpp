@@ -12,8 +12,7 @@ namespace {
 Stanza list_error(const Stanza& request, const PubsubError& error, std::string_view list_name,
                   std::string_view node, const std::vector<Element>& offending) {
     Stanza reply = error_reply(request, error);
-    Element list = reply.add_child("pubsub", kOwnerNs).add_child(list_name, kOwnerNs);
-    list.set_attr("node", node);
+    Element list = add_pubsub_child(reply, kOwnerNs, list_name, node);
     for (Element e : offending) {
         list.append_copy(e);
     }
@@ -22,15 +21,10 @@ Stanza list_error(const Stanza& request, const PubsubError& error, std::string_v
 
 } // namespace
 
-void PubsubService::get_subscriptions(const Request& r) {
-    NodeState* node = owned_node(r);
-    if (node == nullptr) {
-        return;
-    }
+void PubsubService::get_subscriptions(const Request& r, NodeState& node) {
     Stanza reply = iq_result(r.stanza);
-    Element list = reply.add_child("pubsub", kOwnerNs).add_child("subscriptions", kOwnerNs);
-    list.set_attr("node", node->name);
-    for (const Subscription& s : node->subscriptions) {
+    Element list = add_pubsub_child(reply, kOwnerNs, "subscriptions", node.name);
+    for (const Subscription& s : node.subscriptions) {
         list.add_child("subscription", kOwnerNs)
             .set_attr("jid", s.jid)
             .set_attr("subscription", subscription_state_name(s.state));
@@ -38,11 +32,7 @@ void PubsubService::get_subscriptions(const Request& r) {
     answer(std::move(reply));
 }
 
-void PubsubService::set_subscriptions(const Request& r) {
-    NodeState* node = owned_node(r);
-    if (node == nullptr) {
-        return;
-    }
+void PubsubService::set_subscriptions(const Request& r, NodeState& node) {
     std::vector<Subscription> changes;
     std::vector<Element> offending;
     for (Element e : r.action.children("subscription", kOwnerNs)) {
@@ -52,15 +42,15 @@ void PubsubService::set_subscriptions(const Request& r) {
             offending.push_back(e);
             continue;
         }
-        const Subscription* existing = node->find_subscription(jid->full());
+        const Subscription* existing = node.find_subscription(jid->full());
         changes.push_back({jid->full(), jid->bare().str(),
                            existing != nullptr ? existing->subid : new_id(), *state});
     }
     if (!offending.empty()) {
         return answer(
-            list_error(r.stanza, errors::not_acceptable(), "subscriptions", node->name, offending));
+            list_error(r.stanza, errors::not_acceptable(), "subscriptions", node.name, offending));
     }
-    std::string name = node->name;
+    std::string name = node.name;
     commit(
         r.stanza,
         [this, name, changes](storage::Database&) {
@@ -84,15 +74,10 @@ void PubsubService::set_subscriptions(const Request& r) {
         });
 }
 
-void PubsubService::get_affiliations(const Request& r) {
-    NodeState* node = owned_node(r);
-    if (node == nullptr) {
-        return;
-    }
+void PubsubService::get_affiliations(const Request& r, NodeState& node) {
     Stanza reply = iq_result(r.stanza);
-    Element list = reply.add_child("pubsub", kOwnerNs).add_child("affiliations", kOwnerNs);
-    list.set_attr("node", node->name);
-    for (const auto& [jid, affiliation] : node->affiliations) {
+    Element list = add_pubsub_child(reply, kOwnerNs, "affiliations", node.name);
+    for (const auto& [jid, affiliation] : node.affiliations) {
         list.add_child("affiliation", kOwnerNs)
             .set_attr("jid", jid)
             .set_attr("affiliation", pubsub::affiliation_name(affiliation));
@@ -100,11 +85,7 @@ void PubsubService::get_affiliations(const Request& r) {
     answer(std::move(reply));
 }
 
-void PubsubService::set_affiliations(const Request& r) {
-    NodeState* node = owned_node(r);
-    if (node == nullptr) {
-        return;
-    }
+void PubsubService::set_affiliations(const Request& r, NodeState& node) {
     std::vector<std::pair<std::string, Affiliation>> changes;
     std::vector<Element> offending;
     std::set<std::string> seen;
@@ -122,7 +103,7 @@ void PubsubService::set_affiliations(const Request& r) {
         changes.emplace_back(bare, *affiliation);
     }
     // The node must keep an owner: refuse the entries that would remove the last one.
-    auto result = node->affiliations;
+    auto result = node.affiliations;
     for (const auto& [jid, affiliation] : changes) {
         if (affiliation == Affiliation::kNone) {
             result.erase(jid);
@@ -136,28 +117,28 @@ void PubsubService::set_affiliations(const Request& r) {
     if (!owner_left) {
         for (Element e : r.action.children("affiliation", kOwnerNs)) {
             auto jid = Jid::parse(e.attr("jid"));
-            auto it = jid ? node->affiliations.find(jid->bare().str()) : node->affiliations.end();
-            if (it != node->affiliations.end() && it->second == Affiliation::kOwner) {
+            auto it = jid ? node.affiliations.find(jid->bare().str()) : node.affiliations.end();
+            if (it != node.affiliations.end() && it->second == Affiliation::kOwner) {
                 offending.push_back(e);
             }
         }
     }
     if (!offending.empty()) {
         Stanza reply =
-            list_error(r.stanza, errors::not_acceptable(), "affiliations", node->name, offending);
+            list_error(r.stanza, errors::not_acceptable(), "affiliations", node.name, offending);
         // The returned entries show the affiliation still in force.
         for (Element e : reply.child("pubsub", kOwnerNs)
                              .child("affiliations", kOwnerNs)
                              .children("affiliation", kOwnerNs)) {
             auto jid = Jid::parse(e.attr("jid"));
-            auto it = jid ? node->affiliations.find(jid->bare().str()) : node->affiliations.end();
+            auto it = jid ? node.affiliations.find(jid->bare().str()) : node.affiliations.end();
             e.set_attr("affiliation",
-                       pubsub::affiliation_name(it == node->affiliations.end() ? Affiliation::kNone
-                                                                               : it->second));
+                       pubsub::affiliation_name(it == node.affiliations.end() ? Affiliation::kNone
+                                                                              : it->second));
         }
         return answer(std::move(reply));
     }
-    std::string name = node->name;
+    std::string name = node.name;
     commit(
         r.stanza,
         [this, name, changes](storage::Database&) {

@@ -93,8 +93,7 @@ void PubsubService::publish(const Request& r) {
     item.published_at = static_cast<std::int64_t>(std::time(nullptr));
 
     Stanza reply = iq_result(r.stanza);
-    Element publish = reply.add_child("pubsub", kPubsubNs).add_child("publish", kPubsubNs);
-    publish.set_attr("node", node_name);
+    Element publish = add_pubsub_child(reply, kPubsubNs, "publish", node_name);
     publish.add_child("item", kPubsubNs).set_attr("id", item.id);
 
     auto shared_item = std::make_shared<Item>(std::move(item));
@@ -131,14 +130,11 @@ void PubsubService::publish(const Request& r) {
 }
 
 void PubsubService::retract(const Request& r) {
-    std::string node_name(r.action.attr("node"));
-    if (node_name.empty()) {
-        return fail(r.stanza, errors::bad_request("nodeid-required"));
-    }
-    NodeState* node = find_node(node_name);
+    NodeState* node = named_node(r);
     if (node == nullptr) {
-        return fail(r.stanza, errors::item_not_found());
+        return;
     }
+    std::string node_name = node->name;
     std::string id(r.action.child("item", kPubsubNs).attr("id"));
     if (id.empty()) {
         return fail(r.stanza, errors::bad_request("item-required"));

@@ -122,23 +122,7 @@ HookResult PubsubService::on_pubsub_iq(StanzaEvent& event) {
     if (!action) {
         fail(stanza, errors::bad_request());
     } else if (owner_ns) {
-        if (!set && name == "configure") {
-            get_configure(r);
-        } else if (set && name == "configure") {
-            set_configure(r);
-        } else if (!set && name == "default") {
-            get_default(r);
-        } else if (set && name == "delete") {
-            delete_node(r);
-        } else if (set && name == "purge") {
-            purge(r);
-        } else if (name == "subscriptions") {
-            set ? set_subscriptions(r) : get_subscriptions(r);
-        } else if (name == "affiliations") {
-            set ? set_affiliations(r) : get_affiliations(r);
-        } else {
-            fail(stanza, errors::unsupported(name));
-        }
+        owner_request(r, set);
     } else if (set && name == "create") {
         create(r);
     } else if (set && name == "publish") {

@@ -79,18 +79,26 @@ private:
     void items(const Request& r);
     void own_subscriptions(const Request& r);
     void own_affiliations(const Request& r);
-    // owner_ops.cpp and owner_lists.cpp (namespace pubsub#owner)
-    void get_configure(const Request& r);
-    void set_configure(const Request& r);
+    // The requester's own subscriptions or affiliations (`list_name`) on every node, or on the
+    // one the action names; `add_entries` adds those of one node to the list.
+    using AddEntries =
+        std::function<void(Element list, const std::string& name, const NodeState& node)>;
+    void own_list(const Request& r, std::string_view list_name, const AddEntries& add_entries);
+    // The node named by the action; nullptr after answering an error.
+    NodeState* named_node(const Request& r);
+
+    // owner_ops.cpp and owner_lists.cpp (namespace pubsub#owner). owner_request checks that the
+    // requester owns the node the action names, then runs the operation on it.
+    void owner_request(const Request& r, bool set);
     void get_default(const Request& r);
-    void delete_node(const Request& r);
-    void purge(const Request& r);
-    void get_subscriptions(const Request& r);
-    void set_subscriptions(const Request& r);
-    void get_affiliations(const Request& r);
-    void set_affiliations(const Request& r);
-    // The node named by the action for an owner operation; nullptr after answering an error.
-    NodeState* owned_node(const Request& r);
+    void get_configure(const Request& r, NodeState& node);
+    void set_configure(const Request& r, NodeState& node);
+    void delete_node(const Request& r, NodeState& node);
+    void purge(const Request& r, NodeState& node);
+    void get_subscriptions(const Request& r, NodeState& node);
+    void set_subscriptions(const Request& r, NodeState& node);
+    void get_affiliations(const Request& r, NodeState& node);
+    void set_affiliations(const Request& r, NodeState& node);
 
     // notifications.cpp
     // <message type='headline'><event xmlns='...#event'/></message> from the service; returns

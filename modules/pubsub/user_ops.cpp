@@ -8,8 +8,13 @@
 namespace cadenza::pubsub_module {
 namespace {
 
-// The JID named by the action's 'jid' attribute, or the error to answer.
-std::optional<Jid> action_jid(Element action, PubsubError& error) {
+// The JID a (un)subscribe action names in its 'jid' attribute, once the action names a node
+// too; or the error to answer.
+std::optional<Jid> subscriber_jid(Element action, PubsubError& error) {
+    if (action.attr("node").empty()) {
+        error = errors::bad_request("nodeid-required");
+        return std::nullopt;
+    }
     std::string_view text = action.attr("jid");
     if (text.empty()) {
         error = errors::bad_request("jid-required");
@@ -23,6 +28,19 @@ std::optional<Jid> action_jid(Element action, PubsubError& error) {
 }
 
 } // namespace
+
+NodeState* PubsubService::named_node(const Request& r) {
+    std::string_view name = r.action.attr("node");
+    if (name.empty()) {
+        fail(r.stanza, errors::bad_request("nodeid-required"));
+        return nullptr;
+    }
+    NodeState* node = find_node(name);
+    if (node == nullptr) {
+        fail(r.stanza, errors::item_not_found());
+    }
+    return node;
+}
 
 void PubsubService::create(const Request& r) {
     std::string name(r.action.attr("node"));
@@ -56,7 +74,7 @@ void PubsubService::create(const Request& r) {
     }
     Stanza reply = iq_result(r.stanza);
     if (instant) {
-        reply.add_child("pubsub", kPubsubNs).add_child("create", kPubsubNs).set_attr("node", name);
+        add_pubsub_child(reply, kPubsubNs, "create", name);
     }
     auto shared = std::make_shared<NodeState>(std::move(node));
     commit(
@@ -74,11 +92,8 @@ void PubsubService::create(const Request& r) {
 
 void PubsubService::subscribe(const Request& r) {
     std::string node_name(r.action.attr("node"));
-    if (node_name.empty()) {
-        return fail(r.stanza, errors::bad_request("nodeid-required"));
-    }
     PubsubError error;
-    auto jid = action_jid(r.action, error);
+    auto jid = subscriber_jid(r.action, error);
     if (!jid) {
         return fail(r.stanza, error);
     }
@@ -91,8 +106,8 @@ void PubsubService::subscribe(const Request& r) {
     }
     auto answer_with = [&](const Subscription& s) {
         Stanza reply = iq_result(r.stanza);
-        Element sub = reply.add_child("pubsub", kPubsubNs).add_child("subscription", kPubsubNs);
-        sub.set_attr("node", node_name).set_attr("jid", s.jid);
+        Element sub = add_pubsub_child(reply, kPubsubNs, "subscription", node_name);
+        sub.set_attr("jid", s.jid);
         sub.set_attr("subscription", subscription_state_name(s.state));
         return reply;
     };
@@ -125,11 +140,8 @@ void PubsubService::subscribe(const Request& r) {
 
 void PubsubService::unsubscribe(const Request& r) {
     std::string node_name(r.action.attr("node"));
-    if (node_name.empty()) {
-        return fail(r.stanza, errors::bad_request("nodeid-required"));
-    }
     PubsubError error;
-    auto jid = action_jid(r.action, error);
+    auto jid = subscriber_jid(r.action, error);
     if (!jid) {
         return fail(r.stanza, error);
     }
@@ -162,14 +174,11 @@ void PubsubService::unsubscribe(const Request& r) {
 }
 
 void PubsubService::items(const Request& r) {
-    std::string node_name(r.action.attr("node"));
-    if (node_name.empty()) {
-        return fail(r.stanza, errors::bad_request("nodeid-required"));
-    }
-    NodeState* node = find_node(node_name);
+    NodeState* node = named_node(r);
     if (node == nullptr) {
-        return fail(r.stanza, errors::item_not_found());
+        return;
     }
+    const std::string& node_name = node->name;
     ReadVerdict verdict = access_.read_verdict(*node, r.from);
     if (verdict != ReadVerdict::kAllowed) {
         return fail(r.stanza, Access::read_error(verdict));
@@ -197,28 +206,31 @@ void PubsubService::items(const Request& r) {
         found = store_.recent_items(node_name, max);
     }
     Stanza reply = iq_result(r.stanza);
-    Element list = reply.add_child("pubsub", kPubsubNs).add_child("items", kPubsubNs);
-    list.set_attr("node", node_name);
+    Element list = add_pubsub_child(reply, kPubsubNs, "items", node_name);
     for (const Item& item : found) {
         add_item_element(list, kPubsubNs, item, true);
     }
     answer(std::move(reply));
 }
 
-void PubsubService::own_subscriptions(const Request& r) {
+void PubsubService::own_list(const Request& r, std::string_view list_name,
+                             const AddEntries& add_entries) {
     std::string_view only = r.action.attr("node");
     if (!only.empty() && find_node(only) == nullptr) {
         return fail(r.stanza, errors::item_not_found());
     }
     Stanza reply = iq_result(r.stanza);
-    Element list = reply.add_child("pubsub", kPubsubNs).add_child("subscriptions", kPubsubNs);
-    if (!only.empty()) {
-        list.set_attr("node", only);
-    }
+    Element list = add_pubsub_child(reply, kPubsubNs, list_name, only);
     for (const auto& [name, node] : nodes_) {
-        if (!only.empty() && name != only) {
-            continue;
+        if (only.empty() || name == only) {
+            add_entries(list, name, node);
         }
+    }
+    answer(std::move(reply));
+}
+
+void PubsubService::own_subscriptions(const Request& r) {
+    own_list(r, "subscriptions", [&](Element list, const std::string& name, const NodeState& node) {
         for (const Subscription& s : node.subscriptions) {
             if (s.bare == r.bare) {
                 Element e = list.add_child("subscription", kPubsubNs);
@@ -226,32 +238,18 @@ void PubsubService::own_subscriptions(const Request& r) {
                 e.set_attr("subscription", subscription_state_name(s.state));
             }
         }
-    }
-    answer(std::move(reply));
+    });
 }
 
 void PubsubService::own_affiliations(const Request& r) {
-    std::string_view only = r.action.attr("node");
-    if (!only.empty() && find_node(only) == nullptr) {
-        return fail(r.stanza, errors::item_not_found());
-    }
-    Stanza reply = iq_result(r.stanza);
-    Element list = reply.add_child("pubsub", kPubsubNs).add_child("affiliations", kPubsubNs);
-    if (!only.empty()) {
-        list.set_attr("node", only);
-    }
-    for (const auto& [name, node] : nodes_) {
-        if (!only.empty() && name != only) {
-            continue;
-        }
+    own_list(r, "affiliations", [&](Element list, const std::string& name, const NodeState& node) {
         auto it = node.affiliations.find(r.bare);
         if (it != node.affiliations.end()) {
             list.add_child("affiliation", kPubsubNs)
                 .set_attr("node", name)
                 .set_attr("affiliation", pubsub::affiliation_name(it->second));
         }
-    }
-    answer(std::move(reply));
+    });
 }
 
 } // namespace cadenza::pubsub_module

@@ -86,6 +86,42 @@ std::string jid_text(std::string_view username, std::string_view host) {
     return std::string(username) + "@" + std::string(host);
 }
 
+// After an UPDATE or DELETE of one account: kNotFound when it matched no row.
+AccountStatus changed_status(storage::Database& db) {
+    return db.changes() == 0 ? AccountStatus::kNotFound : AccountStatus::kOk;
+}
+
+// Nodepreps `username`, runs `change(user)` and, when it returns kOk, logs `done` followed by
+// the account's JID.
+template <typename Change>
+AccountStatus change_account(std::string_view host, std::string_view username,
+                             std::string_view done, Change change) {
+    auto user = prepare_node(username);
+    if (!user) {
+        return AccountStatus::kInvalidUsername;
+    }
+    AccountStatus status = change(*user);
+    if (status == AccountStatus::kOk) {
+        kLog.info(done, jid_text(*user, host));
+    }
+    return status;
+}
+
+// change_account for a new password: derives the keys before taking the write lock (PBKDF2 is
+// the slow part), then runs `write(user, keys)` in an immediate transaction.
+template <typename Write>
+AccountStatus change_keys(storage::Database& db, int iterations, std::string_view host,
+                          std::string_view username, std::string_view password,
+                          std::string_view done, Write write) {
+    return change_account(host, username, done, [&](const std::string& user) {
+        auto keys = derive_keys(password, iterations);
+        if (!keys) {
+            return AccountStatus::kInvalidPassword;
+        }
+        return run_immediate(db, [&] { return write(user, *keys); });
+    });
+}
+
 } // namespace
 
 std::string_view account_status_text(AccountStatus status) {
@@ -115,97 +151,64 @@ AccountStore::AccountStore(storage::Database& db, int iterations)
 
 AccountStatus AccountStore::create(std::string_view host, std::string_view username,
                                    std::string_view password) {
-    auto user = prepare_node(username);
-    if (!user) {
-        return AccountStatus::kInvalidUsername;
-    }
-    // Derive before taking the write lock: PBKDF2 is the slow part.
-    auto keys = derive_keys(password, iterations_);
-    if (!keys) {
-        return AccountStatus::kInvalidPassword;
-    }
-    AccountStatus status = run_immediate(db_, [&] {
-        if (row_exists(db_, host, *user)) {
+    auto insert = [&](const std::string& user, const KeyPair& keys) {
+        if (row_exists(db_, host, user)) {
             return AccountStatus::kExists;
         }
         storage::Statement& s = db_.prepare(
             "INSERT INTO accounts (host, username, sha1_salt, sha1_iterations, sha1_stored_key, "
             "sha1_server_key, sha256_salt, sha256_iterations, sha256_stored_key, "
             "sha256_server_key, disabled, created) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?)");
-        s.bind(1, host).bind(2, *user);
-        bind_keys(s, 3, *keys);
+        s.bind(1, host).bind(2, user);
+        bind_keys(s, 3, keys);
         s.bind(11, static_cast<std::int64_t>(std::time(nullptr)));
         s.run();
         return AccountStatus::kOk;
-    });
-    if (status == AccountStatus::kOk) {
-        kLog.info("created account ", jid_text(*user, host));
-    }
-    return status;
+    };
+    return change_keys(db_, iterations_, host, username, password, "created account ", insert);
 }
 
 AccountStatus AccountStore::set_password(std::string_view host, std::string_view username,
                                          std::string_view password) {
-    auto user = prepare_node(username);
-    if (!user) {
-        return AccountStatus::kInvalidUsername;
-    }
-    auto keys = derive_keys(password, iterations_);
-    if (!keys) {
-        return AccountStatus::kInvalidPassword;
-    }
-    AccountStatus status = run_immediate(db_, [&] {
-        storage::Statement& s = db_.prepare(
-            "UPDATE accounts SET sha1_salt = ?, sha1_iterations = ?, sha1_stored_key = ?, "
-            "sha1_server_key = ?, sha256_salt = ?, sha256_iterations = ?, sha256_stored_key = ?, "
-            "sha256_server_key = ? WHERE host = ? AND username = ?");
-        bind_keys(s, 1, *keys);
-        s.bind(9, host).bind(10, *user);
-        s.run();
-        return db_.changes() == 0 ? AccountStatus::kNotFound : AccountStatus::kOk;
-    });
-    if (status == AccountStatus::kOk) {
-        kLog.info("changed the password of ", jid_text(*user, host));
-    }
-    return status;
+    return change_keys(
+        db_, iterations_, host, username, password, "changed the password of ",
+        [&](const std::string& user, const KeyPair& keys) {
+            storage::Statement& s = db_.prepare(
+                "UPDATE accounts SET sha1_salt = ?, sha1_iterations = ?, sha1_stored_key = ?, "
+                "sha1_server_key = ?, sha256_salt = ?, sha256_iterations = ?, "
+                "sha256_stored_key = ?, sha256_server_key = ? WHERE host = ? AND username = ?");
+            bind_keys(s, 1, keys);
+            s.bind(9, host).bind(10, user);
+            s.run();
+            return changed_status(db_);
+        });
 }
 
 AccountStatus AccountStore::remove(std::string_view host, std::string_view username) {
-    auto user = prepare_node(username);
-    if (!user) {
-        return AccountStatus::kInvalidUsername;
-    }
-    AccountStatus status = run_immediate(db_, [&] {
-        db_.prepare("DELETE FROM accounts WHERE host = ? AND username = ?")
-            .bind(1, host)
-            .bind(2, *user)
-            .run();
-        return db_.changes() == 0 ? AccountStatus::kNotFound : AccountStatus::kOk;
+    return change_account(host, username, "deleted account ", [&](const std::string& user) {
+        return run_immediate(db_, [&] {
+            db_.prepare("DELETE FROM accounts WHERE host = ? AND username = ?")
+                .bind(1, host)
+                .bind(2, user)
+                .run();
+            return changed_status(db_);
+        });
     });
-    if (status == AccountStatus::kOk) {
-        kLog.info("deleted account ", jid_text(*user, host));
-    }
-    return status;
 }
 
 AccountStatus AccountStore::set_disabled(std::string_view host, std::string_view username,
                                          bool disabled) {
-    auto user = prepare_node(username);
-    if (!user) {
-        return AccountStatus::kInvalidUsername;
-    }
-    AccountStatus status = run_immediate(db_, [&] {
-        db_.prepare("UPDATE accounts SET disabled = ? WHERE host = ? AND username = ?")
-            .bind(1, disabled ? 1 : 0)
-            .bind(2, host)
-            .bind(3, *user)
-            .run();
-        return db_.changes() == 0 ? AccountStatus::kNotFound : AccountStatus::kOk;
+    std::string_view done = disabled ? "disabled account " : "enabled account ";
+    return change_account(host, username, done, [&](const std::string& user) {
+        return run_immediate(db_, [&] {
+            db_.prepare("UPDATE accounts SET disabled = ? WHERE host = ? AND username = ?")
+                .bind(1, disabled ? 1 : 0)
+                .bind(2, host)
+                .bind(3, user)
+                .run();
+            return changed_status(db_);
+        });
     });
-    if (status == AccountStatus::kOk) {
-        kLog.info(disabled ? "disabled account " : "enabled account ", jid_text(*user, host));
-    }
-    return status;
 }
 
 bool AccountStore::exists(std::string_view host, std::string_view username) {
