@@ -2,17 +2,15 @@
 // in the ways clients really end them (politely, mid-request, right after connecting, with a
 // reset). Afterwards the server holds the file descriptors it held before, about the memory it
 // held after the first hundred cycles, and still serves.
+#include "client_socket.hpp"
 #include "eventsource_fixture.hpp"
 #include "process_stats.hpp"
+#include "pubsub_helpers.hpp"
 #include "raw_xmpp.hpp"
 #include "sasl_client.hpp"
 
 #include <gtest/gtest.h>
 
-#include <arpa/inet.h>
-#include <dirent.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -20,10 +18,12 @@
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
-#include <cstdio>
-#include <fstream>
+#include <functional>
+#include <initializer_list>
 #include <iostream>
 #include <optional>
+#include <stdexcept>
+#include <utility>
 
 namespace cadenza::test {
 namespace {
@@ -43,21 +43,10 @@ void expect_rss_near(long baseline_kib, long now_kib, const char* what) {
 class Socket {
 public:
     Socket(int port, Clock::time_point deadline) {
-        fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-        if (fd_ < 0) {
-            return;
-        }
-        sockaddr_in addr{};
-        addr.sin_family = AF_INET;
-        addr.sin_port = htons(static_cast<std::uint16_t>(port));
-        addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        int error = 0;
-        socklen_t length = sizeof error;
-        if ((::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 &&
-             errno != EINPROGRESS) ||
-            !wait(POLLOUT, deadline) ||
-            ::getsockopt(fd_, SOL_SOCKET, SO_ERROR, &error, &length) != 0 || error != 0) {
-            close();
+        try {
+            fd_ = tcp_connect(port, deadline);
+        } catch (const std::runtime_error&) {
+            fd_ = -1; // connected() says so
         }
     }
     ~Socket() { close(); }
@@ -109,9 +98,7 @@ public:
 
 private:
     bool wait(short events, Clock::time_point deadline) const {
-        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
-        pollfd p{fd_, events, 0};
-        return left.count() >= 0 && ::poll(&p, 1, static_cast<int>(left.count()) + 1) > 0;
+        return wait_ready(fd_, events, deadline);
     }
 
     int fd_ = -1;
@@ -170,33 +157,62 @@ protected:
         ASSERT_EQ(r.attr("type"), "result") << r.serialize() << alice_->trace();
     }
 
-    void create(const std::string& node) {
-        iq_set("http://jabber.org/protocol/pubsub", "<create node='" + node + "'/>");
-    }
-
     void publish(const std::string& node, const std::string& id, const std::string& text) {
         iq_set("http://jabber.org/protocol/pubsub", "<publish node='" + node + "'><item id='" + id +
                                                         "'><n xmlns='urn:test'>" + text +
                                                         "</n></item></publish>");
     }
 
+    // Runs `cycles` of `one_cycle` ("" or what went wrong); the server's descriptors must be
+    // back to where they were before, after the first 100 (when the RSS baseline is taken) and
+    // after all of them, and its RSS near that baseline at the end.
+    void run_cycles(int cycles, const char* what,
+                    const std::function<std::string(int)>& one_cycle) {
+        const int idle_fds = server_fds();
+        ASSERT_GT(idle_fds, 0);
+        constexpr int kWarmUp = 100;
+        long baseline_rss = 0;
+        auto started = Clock::now();
+        for (int cycle = 0; cycle < cycles; ++cycle) {
+            ASSERT_EQ(one_cycle(cycle), "") << what << " cycle " << cycle;
+            if (cycle + 1 == kWarmUp) {
+                ASSERT_TRUE(fds_back_to(idle_fds)) << server_fds() << " fds after " << kWarmUp
+                                                   << " cycles, " << idle_fds << " before";
+                baseline_rss = server_rss_kib();
+            }
+        }
+        auto elapsed =
+            std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started);
+        std::cout << cycles << " " << what << " cycles in " << elapsed.count() << " ms ("
+                  << elapsed.count() * 1000 / cycles << " us each)\n";
+
+        EXPECT_TRUE(fds_back_to(idle_fds))
+            << server_fds() << " fds after " << cycles << " cycles, " << idle_fds << " before";
+        expect_rss_near(baseline_rss, server_rss_kib(), what);
+    }
+
     std::unique_ptr<XmppClient> alice_;
 };
+
+// How cycle number `cycle` ends: the exit `special` gives for cycle % 10, else `usual`.
+template <typename Exit>
+Exit exit_for(int cycle, Exit usual, std::initializer_list<std::pair<int, Exit>> special) {
+    for (auto [remainder, exit] : special) {
+        if (cycle % 10 == remainder) {
+            return exit;
+        }
+    }
+    return usual;
+}
 
 // How an SSE cycle ends.
 enum class SseExit { kAfterHead, kResetAfterHead, kRightAfterConnect, kMidRequest };
 
 SseExit sse_exit_for(int cycle) {
-    switch (cycle % 10) {
-    case 3:
-        return SseExit::kRightAfterConnect;
-    case 6:
-        return SseExit::kMidRequest;
-    case 8:
-        return SseExit::kResetAfterHead;
-    default:
-        return SseExit::kAfterHead;
-    }
+    return exit_for(cycle, SseExit::kAfterHead,
+                    {{3, SseExit::kRightAfterConnect},
+                     {6, SseExit::kMidRequest},
+                     {8, SseExit::kResetAfterHead}});
 }
 
 // The request of an SSE cycle: mostly HTTP/1.1, some HTTP/1.0 (a body ended by the close), some
@@ -243,32 +259,12 @@ std::string sse_cycle(int port, int cycle) {
 
 TEST_F(Churn, TenThousandEventStreamsComeAndGoWithoutLeaks) {
     ASSERT_NO_FATAL_FAILURE(start());
-    ASSERT_NO_FATAL_FAILURE(create("churn"));
+    ASSERT_NO_FATAL_FAILURE(create_node_ok(*alice_, "churn"));
     for (int i = 0; i < 3; ++i) {
         ASSERT_NO_FATAL_FAILURE(publish("churn", "seed-" + std::to_string(i), "seed"));
     }
-    const int idle_fds = server_fds();
-    ASSERT_GT(idle_fds, 0);
-
-    constexpr int kCycles = 10000;
-    constexpr int kWarmUp = 100;
-    long baseline_rss = 0;
-    auto started = Clock::now();
-    for (int cycle = 0; cycle < kCycles; ++cycle) {
-        std::string failure = sse_cycle(http_port_, cycle);
-        ASSERT_EQ(failure, "") << "cycle " << cycle;
-        if (cycle + 1 == kWarmUp) {
-            ASSERT_TRUE(fds_back_to(idle_fds))
-                << server_fds() << " fds after " << kWarmUp << " cycles, " << idle_fds << " before";
-            baseline_rss = server_rss_kib();
-        }
-    }
-    auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started);
-    std::cout << kCycles << " SSE cycles in " << elapsed.count() << " ms\n";
-
-    EXPECT_TRUE(fds_back_to(idle_fds))
-        << server_fds() << " fds after " << kCycles << " cycles, " << idle_fds << " before";
-    expect_rss_near(baseline_rss, server_rss_kib(), "SSE churn");
+    ASSERT_NO_FATAL_FAILURE(
+        run_cycles(10000, "SSE", [&](int cycle) { return sse_cycle(http_port_, cycle); }));
 
     // Still serving: a fresh stream gets a fresh item.
     Stream fresh = open("/eventsource/churn");
@@ -283,16 +279,10 @@ TEST_F(Churn, TenThousandEventStreamsComeAndGoWithoutLeaks) {
 enum class LoginExit { kLogout, kDropAfterBind, kDropMidSasl, kDropAfterTls };
 
 LoginExit login_exit_for(int cycle) {
-    switch (cycle % 10) {
-    case 4:
-        return LoginExit::kDropAfterBind;
-    case 7:
-        return LoginExit::kDropMidSasl;
-    case 9:
-        return LoginExit::kDropAfterTls;
-    default:
-        return LoginExit::kLogout;
-    }
+    return exit_for(cycle, LoginExit::kLogout,
+                    {{4, LoginExit::kDropAfterBind},
+                     {7, LoginExit::kDropMidSasl},
+                     {9, LoginExit::kDropAfterTls}});
 }
 
 // One c2s session: STARTTLS, SCRAM-SHA-256, bind, sometimes presence, then a logout or a
@@ -363,34 +353,13 @@ std::string login_cycle(int port, const std::string& ca_file, int cycle) {
 
 TEST_F(Churn, TwoThousandLoginsAndLogoutsWithoutLeaks) {
     ASSERT_NO_FATAL_FAILURE(start());
-    const int idle_fds = server_fds();
-    ASSERT_GT(idle_fds, 0);
-
-    constexpr int kCycles = 2000;
-    constexpr int kWarmUp = 100;
-    long baseline_rss = 0;
-    auto started = Clock::now();
-    for (int cycle = 0; cycle < kCycles; ++cycle) {
-        std::string failure;
+    ASSERT_NO_FATAL_FAILURE(run_cycles(2000, "login", [&](int cycle) {
         try {
-            failure = login_cycle(c2s_port_, cert_.cert_file, cycle);
+            return login_cycle(c2s_port_, cert_.cert_file, cycle);
         } catch (const std::exception& e) {
-            failure = e.what();
+            return std::string(e.what());
         }
-        ASSERT_EQ(failure, "") << "cycle " << cycle;
-        if (cycle + 1 == kWarmUp) {
-            ASSERT_TRUE(fds_back_to(idle_fds))
-                << server_fds() << " fds after " << kWarmUp << " cycles, " << idle_fds << " before";
-            baseline_rss = server_rss_kib();
-        }
-    }
-    auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started);
-    std::cout << kCycles << " login cycles in " << elapsed.count() << " ms ("
-              << elapsed.count() * 1000 / kCycles << " us each)\n";
-
-    EXPECT_TRUE(fds_back_to(idle_fds))
-        << server_fds() << " fds after " << kCycles << " cycles, " << idle_fds << " before";
-    expect_rss_near(baseline_rss, server_rss_kib(), "login churn");
+    }));
 
     // Still serving: a new session logs in and is answered.
     auto again = login("alice");

@@ -4,6 +4,7 @@
 // stored must survive, be replayed once and in order, and a storage failure must reach the
 // client as an XMPP error while the server carries on.
 #include "eventsource_fixture.hpp"
+#include "pubsub_helpers.hpp"
 
 #include <gtest/gtest.h>
 #include <sqlite3.h>
@@ -226,14 +227,6 @@ protected:
         alice_ = login("alice");
     }
 
-    void create_node(const std::string& node) {
-        Stanza r = alice_->request("<iq type='set' to='pubsub.localhost' id='c" + next_id() +
-                                   "'><pubsub xmlns='http://jabber.org/protocol/pubsub'>"
-                                   "<create node='" +
-                                   node + "'/></pubsub></iq>");
-        ASSERT_EQ(r.attr("type"), "result") << r.serialize() << alice_->trace();
-    }
-
     static std::string publish_xml(const std::string& iq_id, const std::string& node,
                                    const std::string& item_id) {
         return "<iq type='set' to='pubsub.localhost' id='" + iq_id +
@@ -382,7 +375,7 @@ protected:
 };
 
 TEST_F(CrashRecoveryTest, AcknowledgedPublishesSurviveSigkillAndAreReplayedOnceInOrder) {
-    create_node("feed");
+    create_node_ok(*alice_, "feed");
     Stream watching = open("/eventsource/feed"); // a browser watching during the crash
     ASSERT_EQ(watching.head.status, 200);
 
@@ -527,8 +520,8 @@ TEST_F(CrashRecoveryTest, ReflectedRoomMessagesSurviveSigkillAndAreReplayedOnceI
 }
 
 TEST_F(CrashRecoveryTest, ALockedDatabaseGivesXmppErrorsAndTheServerCarriesOn) {
-    create_node("busy");
-    create_node("calm");
+    create_node_ok(*alice_, "busy");
+    create_node_ok(*alice_, "calm");
     create_room("lobby");
     ASSERT_EQ(publish("calm", "c1").attr("type"), "result");
     Stream busy_stream = open("/eventsource/busy");

@@ -8,16 +8,12 @@
 #include "raw_xmpp.hpp"
 #include "sasl_client.hpp"
 #include "server_process.hpp"
-#include "sse_parser.hpp"
-#include "test_cert.hpp"
-#include "test_config.hpp"
 #include "xmpp_client.hpp"
 
 #include <gtest/gtest.h>
 
 #include <functional>
 #include <initializer_list>
-#include <iostream>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -154,32 +150,11 @@ std::string with_attribute(const std::string& message, std::string_view key,
     return out;
 }
 
-class HostileInput : public ::testing::Test {
+class HostileInput : public WatchedServerSuite<HostileInput> {
 protected:
-    struct Shared {
-        TempDir dir;
-        TestCert cert;
-        int http_port = 0;
-        int c2s_port = 0;
-        std::unique_ptr<CadenzaServer> server;
-        std::unique_ptr<XmppClient> alice;
-        std::unique_ptr<HttpClient> sse;
-        SseParser parser;
-        int published = 0;
-        bool ready = false;
-    };
-
     static void SetUpTestSuite() {
-        shared_ = new Shared();
-        Shared& s = *shared_;
-        s.http_port = free_port();
-        s.c2s_port = free_port();
-        s.cert = make_test_cert(s.dir.path(), "localhost");
-        std::string config =
-            loopback_globals(s.http_port) + "c2s_ports = { " + std::to_string(s.c2s_port) +
-            " }\nc2s_interfaces = { \"127.0.0.1\" }\nssl = { certificate = \"" + s.cert.cert_file +
-            "\", key = \"" + s.cert.key_file +
-            "\" }\n"
+        watched_ = std::make_unique<WatchedServer>(WatchedServer::Stream::kHttp);
+        std::string globals =
             // Raw SASL tests run on plaintext streams; alice uses STARTTLS anyway.
             "c2s_require_encryption = false\n"
             "c2s_stanza_size_limit = " +
@@ -187,79 +162,14 @@ protected:
             "\n"
             "c2s_timeout = 30\n"
             "http_max_header_size = " +
-            std::to_string(kHeaderLimit) + "\nhttp_max_content_size = " +
-            std::to_string(kBodyLimit) +
-            "\nhttp_request_timeout = 2\n"
-            "VirtualHost \"localhost\"\n"
-            "  modules_enabled = { \"example\" }\n"
-            "Component \"pubsub.localhost\" \"pubsub\"\n"
-            "  modules_enabled = { \"pubsub_eventsource\" }\n"
-            "  http_host = \"localhost\"\n";
-        ASSERT_EQ(register_accounts(s.dir, config, {"alice"}), "");
-        s.server = std::make_unique<CadenzaServer>(s.dir, config);
-        ASSERT_TRUE(s.server->wait_started()) << s.server->log();
-
-        ASSERT_NO_FATAL_FAILURE(connect_bystander(s.c2s_port, s.cert.cert_file, s.alice));
-        s.sse = std::make_unique<HttpClient>(s.http_port);
-        s.sse->send_request("GET", "/eventsource/watch", "localhost");
-        HttpResponse head = s.sse->read_head();
-        ASSERT_EQ(head.status, 200) << head.body;
-        s.ready = true;
+            std::to_string(kHeaderLimit) +
+            "\nhttp_max_content_size = " + std::to_string(kBodyLimit) +
+            "\nhttp_request_timeout = 2\n";
+        ASSERT_NO_FATAL_FAILURE(watched_->start(watched_->config(globals)));
     }
 
-    static void TearDownTestSuite() {
-        Shared& s = *shared_;
-        if (s.server) {
-            s.sse.reset();
-            s.alice.reset();
-            expect_clean_stop(*s.server);
-        }
-        delete shared_;
-        shared_ = nullptr;
-    }
-
-    void SetUp() override { ASSERT_TRUE(shared_ != nullptr && shared_->ready); }
-
-    // After every case: the server is alive and alice's session and stream saw nothing of it.
-    void TearDown() override {
-        if (shared_ == nullptr || !shared_->ready) {
-            return;
-        }
-        Shared& s = *shared_;
-        ASSERT_TRUE(s.server->process().running()) << s.server->log();
-        Stanza pong = s.alice->request("<iq type='get' to='localhost' id='ping" +
-                                       std::to_string(++s.published) +
-                                       "'><ping xmlns='urn:xmpp:ping'/></iq>");
-        EXPECT_EQ(pong.attr("type"), "result") << s.alice->trace();
-
-        std::string id = "after-" + std::to_string(s.published);
-        Stanza published = s.alice->request(
-            "<iq type='set' to='pubsub.localhost' id='pub" + id +
-            "'><pubsub xmlns='http://jabber.org/protocol/pubsub'><publish node='watch'><item "
-            "id='" +
-            id + "'><n xmlns='urn:test'>" + id + "</n></item></publish></pubsub></iq>");
-        EXPECT_EQ(published.attr("type"), "result") << s.alice->trace();
-        bool arrived = wait_until(
-            [&] {
-                s.parser.feed(s.sse->read_some(20ms));
-                return !s.parser.events().empty() || s.sse->body_done();
-            },
-            10s);
-        ASSERT_TRUE(arrived && !s.parser.events().empty()) << "the SSE stream got nothing";
-        EXPECT_EQ(s.parser.take_events().back().last_event_id, id);
-
-        HttpClient fresh(s.http_port);
-        fresh.send_request("GET", "/example/hello", "localhost");
-        EXPECT_EQ(fresh.read_response().status, 200);
-
-        if (HasFailure()) {
-            std::string log = s.server->log();
-            std::cerr << "--- server log (tail) ---\n"
-                      << log.substr(log.size() > 20000 ? log.size() - 20000 : 0) << "\n";
-        }
-    }
-
-    static int http_port() { return shared_->http_port; }
+    static int http_port() { return watched_->http_port(); }
+    static int c2s_port() { return watched_->c2s_port(); }
 
     // Sends `bytes` on a fresh connection and returns the status of the answer: 0 when the
     // server closed without one. The server may close before taking all the bytes.
@@ -289,7 +199,7 @@ protected:
 
     // A raw c2s connection with the stream open and the features read.
     static std::unique_ptr<RawXmppConnection> raw_stream() {
-        auto raw = std::make_unique<RawXmppConnection>(shared_->c2s_port);
+        auto raw = std::make_unique<RawXmppConnection>(c2s_port());
         EXPECT_TRUE(raw->send(client_stream_header("localhost")));
         EXPECT_TRUE(raw->read_until("</stream:features>")) << raw->transcript();
         return raw;
@@ -303,7 +213,7 @@ protected:
         if (after_header) {
             raw = raw_stream();
         } else {
-            raw = std::make_unique<RawXmppConnection>(shared_->c2s_port);
+            raw = std::make_unique<RawXmppConnection>(c2s_port());
         }
         raw->send(bytes, 10s); // false when the server stopped reading first
         EXPECT_TRUE(raw->read_until("</stream:stream>", 10s)) << raw->transcript().substr(0, 4000);
@@ -322,11 +232,7 @@ protected:
             base64_decode(last_element_text(raw.transcript(), "success")).value_or("")))
             << sasl.error();
     }
-
-    static Shared* shared_;
 };
-
-HostileInput::Shared* HostileInput::shared_ = nullptr;
 
 // ---- HTTP ----
 

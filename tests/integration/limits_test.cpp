@@ -4,6 +4,7 @@
 // least as long as its bucket allows.
 #include "eventsource_fixture.hpp"
 #include "http_client.hpp"
+#include "pubsub_helpers.hpp"
 #include "raw_xmpp.hpp"
 #include "sasl_client.hpp"
 #include "server_process.hpp"
@@ -38,9 +39,7 @@ protected:
     void start(const std::string& globals) {
         http_port_ = free_port();
         c2s_port_ = free_port();
-        std::string config = loopback_globals(http_port_) + "c2s_ports = { " +
-                             std::to_string(c2s_port_) +
-                             " }\nc2s_interfaces = { \"127.0.0.1\" }\n"
+        std::string config = loopback_globals(http_port_) + c2s_globals(c2s_port_) +
                              "c2s_require_encryption = false\n"
                              "allow_unencrypted_plain_auth = true\n" +
                              globals + "VirtualHost \"localhost\"\n";
@@ -136,9 +135,7 @@ TEST_F(Limits, UnauthenticatedClientsHaveADefaultReadRate) {
 }
 
 TEST_F(Limits, ABadRateStopsTheServerNamingTheOption) {
-    std::string config = loopback_globals(free_port()) + "c2s_ports = { " +
-                         std::to_string(free_port()) +
-                         " }\nc2s_interfaces = { \"127.0.0.1\" }\n"
+    std::string config = loopback_globals(free_port()) + c2s_globals(free_port()) +
                          "limits = { c2s = { rate = \"fast\" } }\nVirtualHost \"localhost\"\n";
     CadenzaServer bad(dir_, config);
     EXPECT_FALSE(bad.wait_started(10s));
@@ -298,10 +295,7 @@ protected:
                      "  modules_enabled = { \"pubsub_eventsource\" }\n"
                      "  http_host = \"localhost\"\n");
         alice_ = login("alice");
-        Stanza r = alice_->request("<iq type='set' to='pubsub.localhost' id='c1'><pubsub "
-                                   "xmlns='http://jabber.org/protocol/pubsub'><create "
-                                   "node='news'/></pubsub></iq>");
-        ASSERT_EQ(r.attr("type"), "result") << r.serialize();
+        ASSERT_NO_FATAL_FAILURE(create_node_ok(*alice_, "news"));
     }
 
     void TearDown() override {

@@ -8,6 +8,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cctype>
 #include <filesystem>
 #include <iostream>
 #include <map>
@@ -97,6 +98,11 @@ std::map<std::string, std::string> form_values(const Stanza& iq) {
     return out;
 }
 
+// The <item/>s of a muc#admin list result.
+std::vector<Element> admin_items(const Stanza& list) {
+    return list.child("query", kMucAdminNs).children("item", kMucAdminNs);
+}
+
 std::set<std::string> features(const Stanza& info) {
     std::set<std::string> out;
     for (Element f : info.child("query", kDiscoInfoNs).children("feature", kDiscoInfoNs)) {
@@ -135,10 +141,7 @@ protected:
         port_ = free_port();
         cert_ = make_test_cert(dir_.path(), "localhost");
         config_ = loopback_globals(free_port());
-        config_ += "c2s_ports = { " + std::to_string(port_) + " }\n";
-        config_ += "c2s_interfaces = { \"127.0.0.1\" }\n";
-        config_ += "ssl = { certificate = \"" + cert_.cert_file + "\", key = \"" + cert_.key_file +
-                   "\" }\n";
+        config_ += c2s_globals(port_) + ssl_globals(cert_);
         config_ += globals;
         config_ += "VirtualHost \"localhost\"\n";
         config_ += "Component \"" + kService + "\" \"muc\"\n" + component_options;
@@ -175,6 +178,27 @@ protected:
         EXPECT_TRUE(r) << r.error << client->trace();
         clients_.push_back(std::move(client));
         return *clients_.back();
+    }
+
+    // The usual opening: the server with the defaults, and alice logged in and owning `room`
+    // (created as "Alice", submitting `fields`).
+    XmppClient& start_with_room(const std::string& room, const std::string& fields = {}) {
+        start();
+        XmppClient& alice = login("alice");
+        create(alice, room, fields);
+        return alice;
+    }
+
+    // `user` logged in and inside `room` under their name, capitalised ("bob": "Bob").
+    XmppClient& login_and_enter(const std::string& user, const std::string& room) {
+        XmppClient& c = login(user);
+        enter_ok(c, room, nick_of(user));
+        return c;
+    }
+
+    static std::string nick_of(std::string user) {
+        user[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(user[0])));
+        return user;
     }
 
     std::string next_id() { return "q" + std::to_string(++ids_); }
@@ -249,6 +273,42 @@ protected:
                extra + "</message>");
     }
 
+    // Says `body` in `room` and returns the room's reflection of it to the sender, `nick` (an
+    // empty Stanza when it did not come).
+    Stanza say_and_see(XmppClient& c, const std::string& room, const std::string& nick,
+                       const std::string& body) {
+        say(c, room, body);
+        return c.wait_for(body_from(occupant(room, nick), body));
+    }
+
+    void set_subject(XmppClient& c, const std::string& room, const std::string& subject) {
+        c.send("<message type='groupchat' to='" + room_jid(room) + "'><subject>" + subject +
+               "</subject></message>");
+    }
+
+    // A message of `type` with `body` to the occupant `nick` of `room`.
+    void whisper(XmppClient& c, const std::string& room, const std::string& nick,
+                 const std::string& body, const std::string& type = "chat") {
+        c.send("<message type='" + type + "' to='" + occupant(room, nick) + "'><body>" + body +
+               "</body></message>");
+    }
+
+    // The condition of the next message error from `from`, "" when none came in time.
+    static std::string message_error(XmppClient& c, const std::string& from) {
+        return error_condition(c.wait_for(error_from("message", from)));
+    }
+
+    void leave(XmppClient& c, const std::string& room, const std::string& nick,
+               const std::string& inside = {}) {
+        c.send("<presence type='unavailable' to='" + occupant(room, nick) + "'>" + inside +
+               "</presence>");
+    }
+
+    // The room's configuration form as `c` (its owner) reads it: field var to value.
+    std::map<std::string, std::string> room_config(XmppClient& c, const std::string& room) {
+        return form_values(owner_iq(c, room, "get", ""));
+    }
+
     TempDir dir_;
     int port_ = 0;
     TestCert cert_;
@@ -314,10 +374,8 @@ TEST_F(MucTest, CreationCanBeRestrictedToAdminsAndLockingTurnedOff) {
 }
 
 TEST_F(MucTest, DiscoListsPublicRoomsAndRoomFeatures) {
-    start();
-    XmppClient& alice = login("alice");
+    XmppClient& alice = start_with_room("lobby");
     XmppClient& bob = login("bob");
-    create(alice, "lobby");
     create(alice, "hidden", field("publicroom", "0"));
 
     Stanza service = disco(bob, kService, kDiscoInfoNs);
@@ -343,11 +401,9 @@ TEST_F(MucTest, DiscoListsPublicRoomsAndRoomFeatures) {
 }
 
 TEST_F(MucTest, NicknamesConflictChangeAndLeave) {
-    start();
-    XmppClient& alice = login("alice");
+    XmppClient& alice = start_with_room("lobby");
     XmppClient& bob = login("bob");
     XmppClient& carol = login("carol");
-    create(alice, "lobby");
 
     Stanza conflict = enter(bob, "lobby", "Alice");
     EXPECT_EQ(conflict.attr("type"), "error");
@@ -372,8 +428,7 @@ TEST_F(MucTest, NicknamesConflictChangeAndLeave) {
     Stanza own = bob.wait_for(unavailable_from(occupant("lobby", "Bob")));
     EXPECT_EQ(codes(own), (std::set<int>{110, 303}));
 
-    bob.send("<presence type='unavailable' to='" + occupant("lobby", "Robert") +
-             "'><status>bye</status></presence>");
+    leave(bob, "lobby", "Robert", "<status>bye</status>");
     Stanza left = alice.wait_for(unavailable_from(occupant("lobby", "Robert")));
     ASSERT_TRUE(left) << alice.trace();
     EXPECT_TRUE(codes(left).empty());
@@ -382,18 +437,16 @@ TEST_F(MucTest, NicknamesConflictChangeAndLeave) {
               (std::set<int>{110}));
 
     // A temporary room goes with its last occupant.
-    alice.send("<presence type='unavailable' to='" + occupant("lobby", "Alice") + "'/>");
+    leave(alice, "lobby", "Alice");
     ASSERT_TRUE(alice.wait_for(unavailable_from(occupant("lobby", "Alice"))));
     EXPECT_EQ(error_condition(disco(carol, room_jid("lobby"), kDiscoInfoNs)), "item-not-found");
 }
 
 TEST_F(MucTest, GroupchatCarriesStanzaIdsAndHistoryIsSentOnJoin) {
-    start();
-    XmppClient& alice = login("alice");
+    XmppClient& alice = start_with_room("lobby");
     XmppClient& bob = login("bob");
     XmppClient& carol = login("carol");
     XmppClient& dave = login("dave");
-    create(alice, "lobby");
 
     // A stanza-id claiming to be the room's is removed; another entity's is kept.
     say(alice, "lobby", "one",
@@ -440,7 +493,7 @@ TEST_F(MucTest, GroupchatCarriesStanzaIdsAndHistoryIsSentOnJoin) {
     for (const char* history :
          {"<history maxchars='0'/>", "<history since='2999-01-01T00:00:00Z'/>",
           "<history seconds='3600' maxstanzas='1'/>"}) {
-        dave.send("<presence type='unavailable' to='" + occupant("lobby", "Dave") + "'/>");
+        leave(dave, "lobby", "Dave");
         enter(dave, "lobby", "Dave", history);
         Stanza first = dave.wait_for(xmpp_match::named("message"));
         if (std::string_view(history).find("seconds") != std::string_view::npos) {
@@ -463,20 +516,15 @@ TEST_F(MucTest, GroupchatCarriesStanzaIdsAndHistoryIsSentOnJoin) {
 }
 
 TEST_F(MucTest, SubjectChangesFollowTheConfiguration) {
-    start();
-    XmppClient& alice = login("alice");
-    XmppClient& bob = login("bob");
+    XmppClient& alice = start_with_room("lobby");
+    XmppClient& bob = login_and_enter("bob", "lobby");
     XmppClient& carol = login("carol");
-    create(alice, "lobby");
-    enter_ok(bob, "lobby", "Bob");
 
-    bob.send("<message type='groupchat' to='" + room_jid("lobby") +
-             "'><subject>Bob rules</subject></message>");
+    set_subject(bob, "lobby", "Bob rules");
     Stanza refused = bob.wait_for(error_from("message", room_jid("lobby")));
     EXPECT_EQ(error_condition(refused), "forbidden") << bob.trace();
 
-    alice.send("<message type='groupchat' to='" + room_jid("lobby") +
-               "'><subject>Welcome</subject></message>");
+    set_subject(alice, "lobby", "Welcome");
     for (XmppClient* c : {&alice, &bob}) {
         Stanza s = c->wait_for(subject_of("lobby"));
         ASSERT_TRUE(s) << c->trace();
@@ -489,8 +537,7 @@ TEST_F(MucTest, SubjectChangesFollowTheConfiguration) {
     EXPECT_EQ(on_join.attr("from"), occupant("lobby", "Alice"));
 
     ASSERT_EQ(configure(alice, "lobby", field("changesubject", "1")).attr("type"), "result");
-    bob.send("<message type='groupchat' to='" + room_jid("lobby") +
-             "'><subject>Bob's turn</subject></message>");
+    set_subject(bob, "lobby", "Bob's turn");
     Stanza changed = alice.wait_for([](const Stanza& s) {
         return subject_of("lobby")(s) && s.child_text("subject", s.ns()) == "Bob's turn";
     });
@@ -499,44 +546,31 @@ TEST_F(MucTest, SubjectChangesFollowTheConfiguration) {
 }
 
 TEST_F(MucTest, PrivateMessagesGoBetweenOccupants) {
-    start();
-    XmppClient& alice = login("alice");
-    XmppClient& bob = login("bob");
+    XmppClient& alice = start_with_room("lobby");
+    XmppClient& bob = login_and_enter("bob", "lobby");
     XmppClient& carol = login("carol");
-    create(alice, "lobby");
-    enter_ok(bob, "lobby", "Bob");
 
-    bob.send("<message type='chat' to='" + occupant("lobby", "Alice") +
-             "'><body>psst</body></message>");
+    whisper(bob, "lobby", "Alice", "psst");
     Stanza pm = alice.wait_for(body_from(occupant("lobby", "Bob"), "psst"));
     ASSERT_TRUE(pm) << alice.trace();
     EXPECT_EQ(pm.attr("type"), "chat");
     EXPECT_EQ(pm.attr("to"), alice.bound_jid());
     EXPECT_TRUE(pm.child("x", kMucUserNs));
 
-    bob.send("<message type='chat' to='" + occupant("lobby", "Nobody") +
-             "'><body>?</body></message>");
-    EXPECT_EQ(error_condition(bob.wait_for(error_from("message", occupant("lobby", "Nobody")))),
-              "item-not-found");
-    bob.send("<message type='groupchat' to='" + occupant("lobby", "Alice") +
-             "'><body>x</body></message>");
-    EXPECT_EQ(error_condition(bob.wait_for(error_from("message", occupant("lobby", "Alice")))),
-              "bad-request");
+    whisper(bob, "lobby", "Nobody", "?");
+    EXPECT_EQ(message_error(bob, occupant("lobby", "Nobody")), "item-not-found");
+    whisper(bob, "lobby", "Alice", "x", "groupchat");
+    EXPECT_EQ(message_error(bob, occupant("lobby", "Alice")), "bad-request");
     // Outsiders may neither whisper nor speak.
-    carol.send("<message type='chat' to='" + occupant("lobby", "Alice") +
-               "'><body>hi</body></message>");
-    EXPECT_EQ(error_condition(carol.wait_for(error_from("message", occupant("lobby", "Alice")))),
-              "not-acceptable");
+    whisper(carol, "lobby", "Alice", "hi");
+    EXPECT_EQ(message_error(carol, occupant("lobby", "Alice")), "not-acceptable");
     say(carol, "lobby", "hello all");
-    EXPECT_EQ(error_condition(carol.wait_for(error_from("message", room_jid("lobby")))),
-              "not-acceptable");
+    EXPECT_EQ(message_error(carol, room_jid("lobby")), "not-acceptable");
 }
 
 TEST_F(MucTest, MembersOnlyRoomAdmitsMembers) {
-    start();
-    XmppClient& alice = login("alice");
+    XmppClient& alice = start_with_room("club", field("membersonly", "1"));
     XmppClient& bob = login("bob");
-    create(alice, "club", field("membersonly", "1"));
     EXPECT_TRUE(features(disco(bob, room_jid("club"), kDiscoInfoNs)).contains("muc_membersonly"));
 
     Stanza refused = enter(bob, "club", "Bob");
@@ -546,7 +580,7 @@ TEST_F(MucTest, MembersOnlyRoomAdmitsMembers) {
     Stanza added = admin_set(alice, "club", "<item affiliation='member' jid='bob@localhost'/>");
     ASSERT_EQ(added.attr("type"), "result") << added.serialize();
     Stanza list = admin_get(alice, "club", "<item affiliation='member'/>");
-    std::vector<Element> members = list.child("query", kMucAdminNs).children("item", kMucAdminNs);
+    std::vector<Element> members = admin_items(list);
     ASSERT_EQ(members.size(), 1U) << list.serialize();
     EXPECT_EQ(members[0].attr("jid"), "bob@localhost");
 
@@ -560,10 +594,8 @@ TEST_F(MucTest, MembersOnlyRoomAdmitsMembers) {
 }
 
 TEST_F(MucTest, PasswordProtectedRoomWantsThePassword) {
-    start();
-    XmppClient& alice = login("alice");
+    start_with_room("vault", field("passwordprotectedroom", "1") + field("roomsecret", "sesame"));
     XmppClient& bob = login("bob");
-    create(alice, "vault", field("passwordprotectedroom", "1") + field("roomsecret", "sesame"));
     EXPECT_TRUE(
         features(disco(bob, room_jid("vault"), kDiscoInfoNs)).contains("muc_passwordprotected"));
 
@@ -574,13 +606,9 @@ TEST_F(MucTest, PasswordProtectedRoomWantsThePassword) {
 }
 
 TEST_F(MucTest, ModeratorsKickAndAdminsBan) {
-    start();
-    XmppClient& alice = login("alice");
-    XmppClient& bob = login("bob");
-    XmppClient& carol = login("carol");
-    create(alice, "lobby");
-    enter_ok(bob, "lobby", "Bob");
-    enter_ok(carol, "lobby", "Carol");
+    XmppClient& alice = start_with_room("lobby");
+    XmppClient& bob = login_and_enter("bob", "lobby");
+    XmppClient& carol = login_and_enter("carol", "lobby");
 
     EXPECT_EQ(error_condition(admin_set(bob, "lobby", "<item nick='Alice' role='none'/>")),
               "forbidden");
@@ -613,7 +641,7 @@ TEST_F(MucTest, ModeratorsKickAndAdminsBan) {
     Stanza refused = enter(carol, "lobby", "Carol");
     EXPECT_EQ(error_condition(refused), "forbidden");
     Stanza outcasts = admin_get(alice, "lobby", "<item affiliation='outcast'/>");
-    std::vector<Element> items = outcasts.child("query", kMucAdminNs).children("item", kMucAdminNs);
+    std::vector<Element> items = admin_items(outcasts);
     ASSERT_EQ(items.size(), 1U) << outcasts.serialize();
     EXPECT_EQ(items[0].attr("jid"), "carol@localhost");
     // A kick is not a ban.
@@ -625,15 +653,13 @@ TEST_F(MucTest, ModeratorsKickAndAdminsBan) {
 }
 
 TEST_F(MucTest, VisitorsNeedVoiceInAModeratedRoom) {
-    start();
-    XmppClient& alice = login("alice");
+    XmppClient& alice = start_with_room("stage", field("moderatedroom", "1"));
     XmppClient& bob = login("bob");
-    create(alice, "stage", field("moderatedroom", "1"));
     Stanza self = enter_ok(bob, "stage", "Bob");
     EXPECT_EQ(muc_item(self).attr("role"), "visitor");
 
     say(bob, "stage", "can I speak?");
-    EXPECT_EQ(error_condition(bob.wait_for(error_from("message", room_jid("stage")))), "forbidden");
+    EXPECT_EQ(message_error(bob, room_jid("stage")), "forbidden");
 
     ASSERT_EQ(admin_set(alice, "stage", "<item nick='Bob' role='participant'/>").attr("type"),
               "result");
@@ -649,9 +675,9 @@ TEST_F(MucTest, VisitorsNeedVoiceInAModeratedRoom) {
     ASSERT_EQ(admin_set(alice, "stage", "<item nick='Bob' role='visitor'/>").attr("type"),
               "result");
     say(bob, "stage", "again?");
-    EXPECT_EQ(error_condition(bob.wait_for(error_from("message", room_jid("stage")))), "forbidden");
+    EXPECT_EQ(message_error(bob, room_jid("stage")), "forbidden");
     Stanza roles = admin_get(alice, "stage", "<item role='visitor'/>");
-    std::vector<Element> items = roles.child("query", kMucAdminNs).children("item", kMucAdminNs);
+    std::vector<Element> items = admin_items(roles);
     ASSERT_EQ(items.size(), 1U) << roles.serialize();
     EXPECT_EQ(items[0].attr("nick"), "Bob");
 }
@@ -683,7 +709,7 @@ TEST_F(MucTest, ConfigurationFormRoundTrip) {
             field("passwordprotectedroom", "1") + field("roomsecret", "pw") +
             field("whois", "anyone") + field("changesubject", "1") + field("historylength", "5"));
     ASSERT_EQ(submitted.attr("type"), "result") << submitted.serialize();
-    values = form_values(owner_iq(alice, "lobby", "get", ""));
+    values = room_config(alice, "lobby");
     EXPECT_EQ(values["muc#roomconfig_roomname"], "The Lobby");
     EXPECT_EQ(values["muc#roomconfig_roomdesc"], "Where we meet");
     EXPECT_EQ(values["muc#roomconfig_persistentroom"], "1");
@@ -709,8 +735,7 @@ TEST_F(MucTest, ConfigurationFormRoundTrip) {
     // Bad values change nothing; non-owners get nothing.
     EXPECT_EQ(error_condition(configure(alice, "lobby", field("historylength", "lots"))),
               "bad-request");
-    EXPECT_EQ(form_values(owner_iq(alice, "lobby", "get", ""))["muc#roomconfig_historylength"],
-              "5");
+    EXPECT_EQ(room_config(alice, "lobby")["muc#roomconfig_historylength"], "5");
     EXPECT_EQ(error_condition(owner_iq(bob, "lobby", "get", "")), "forbidden");
 
     // Non-anonymous: 100 on entering; turning it off tells occupants (104, 173).
@@ -725,11 +750,8 @@ TEST_F(MucTest, ConfigurationFormRoundTrip) {
 }
 
 TEST_F(MucTest, OwnerDestroysTheRoom) {
-    start();
-    XmppClient& alice = login("alice");
-    XmppClient& bob = login("bob");
-    create(alice, "lobby");
-    enter_ok(bob, "lobby", "Bob");
+    XmppClient& alice = start_with_room("lobby");
+    XmppClient& bob = login_and_enter("bob", "lobby");
 
     std::string destroy =
         "<destroy jid='" + room_jid("newlobby") + "'><reason>Moving</reason></destroy>";
@@ -755,11 +777,8 @@ TEST_F(MucTest, OwnerDestroysTheRoom) {
 // What the occupant's server answers when the room writes to a session that is gone; here
 // the occupant's own client plays that server.
 TEST_F(MucTest, OccupantWhoseMessagesBounceIsRemoved) {
-    start();
-    XmppClient& alice = login("alice");
-    XmppClient& bob = login("bob");
-    create(alice, "lobby");
-    enter_ok(bob, "lobby", "Bob");
+    XmppClient& alice = start_with_room("lobby");
+    XmppClient& bob = login_and_enter("bob", "lobby");
 
     bob.send("<message type='error' to='" + occupant("lobby", "Alice") +
              "'><error type='cancel'><service-unavailable "
@@ -792,20 +811,17 @@ TEST_F(MucTest, PersistentRoomSurvivesARestart) {
                             "<item affiliation='outcast' jid='carol@localhost'/>")
                       .attr("type"),
                   "result");
-        alice.send("<message type='groupchat' to='" + room_jid("archive") +
-                   "'><subject>Kept</subject></message>");
+        set_subject(alice, "archive", "Kept");
         ASSERT_TRUE(alice.wait_for([](const Stanza& s) {
             return subject_of("archive")(s) && s.child_text("subject", s.ns()) == "Kept";
         }));
         for (const char* body : {"first", "second"}) {
-            say(alice, "archive", body);
-            Stanza m = alice.wait_for(body_from(occupant("archive", "Alice"), body));
+            Stanza m = say_and_see(alice, "archive", "Alice", body);
             ASSERT_TRUE(m) << alice.trace();
             ids.push_back(room_stanza_id(m, "archive"));
         }
         create(alice, "fleeting");
-        say(alice, "fleeting", "gone soon");
-        ASSERT_TRUE(alice.wait_for(body_from(occupant("fleeting", "Alice"), "gone soon")));
+        ASSERT_TRUE(say_and_see(alice, "fleeting", "Alice", "gone soon"));
     }
     restart();
 
@@ -826,7 +842,7 @@ TEST_F(MucTest, PersistentRoomSurvivesARestart) {
     EXPECT_EQ(subject.attr("from"), occupant("archive", "Alice"));
 
     EXPECT_EQ(error_condition(enter(carol, "archive", "Carol")), "forbidden");
-    auto values = form_values(owner_iq(alice, "archive", "get", ""));
+    auto values = room_config(alice, "archive");
     EXPECT_EQ(values["muc#roomconfig_roomname"], "The Archive");
     EXPECT_EQ(values["muc#roomconfig_persistentroom"], "1");
     EXPECT_EQ(values["muc#roomconfig_membersonly"], "1");
@@ -834,8 +850,7 @@ TEST_F(MucTest, PersistentRoomSurvivesARestart) {
               std::vector<std::string>{room_jid("archive")});
     EXPECT_EQ(error_condition(disco(bob, room_jid("fleeting"), kDiscoInfoNs)), "item-not-found");
 
-    say(bob, "archive", "third");
-    Stanza m = bob.wait_for(body_from(occupant("archive", "Bob"), "third"));
+    Stanza m = say_and_see(bob, "archive", "Bob", "third");
     ASSERT_TRUE(m) << bob.trace();
     std::string third = room_stanza_id(m, "archive");
     EXPECT_FALSE(third.empty());

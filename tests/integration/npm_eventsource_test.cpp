@@ -3,6 +3,7 @@
 // server closed the stream and resumes with Last-Event-ID without loss, and sees the HTTP
 // status of a refused stream. (scripts/test.sh installs the package into tests/node.)
 #include "eventsource_fixture.hpp"
+#include "pubsub_helpers.hpp"
 
 #include <gtest/gtest.h>
 
@@ -31,15 +32,8 @@ protected:
     }
 
     void create(std::string_view node, std::string_view access_model = "open") {
-        Stanza r = alice_->request(
-            "<iq type='set' to='pubsub.localhost' id='c" + next_id() +
-            "'><pubsub xmlns='http://jabber.org/protocol/pubsub'><create node='" +
-            std::string(node) +
-            "'/><configure><x xmlns='jabber:x:data' type='submit'><field var='FORM_TYPE' "
-            "type='hidden'><value>http://jabber.org/protocol/pubsub#node_config</value></field>"
-            "<field var='pubsub#access_model'><value>" +
-            std::string(access_model) + "</value></field></x></configure></pubsub></iq>");
-        ASSERT_EQ(r.attr("type"), "result") << r.serialize();
+        create_node_ok(*alice_, node,
+                       node_config_form({{"pubsub#access_model", std::string(access_model)}}));
     }
 
     std::unique_ptr<Process> node(const std::string& mode, const std::string& path,

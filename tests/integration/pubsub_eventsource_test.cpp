@@ -2,6 +2,7 @@
 // arrive on Server-Sent Event streams read by the raw HTTP client and parsed by the
 // independent SSE parser. Every parity point with Prosody's module and every point beyond it.
 #include "eventsource_fixture.hpp"
+#include "pubsub_helpers.hpp"
 
 #include <gtest/gtest.h>
 
@@ -20,19 +21,10 @@ protected:
 
     // Creates a node, optionally with an access model.
     void create(std::string_view node, std::string_view access_model = {}) {
-        std::string configure;
-        if (!access_model.empty()) {
-            configure = "<configure><x xmlns='jabber:x:data' type='submit'>"
-                        "<field var='FORM_TYPE' type='hidden'><value>"
-                        "http://jabber.org/protocol/pubsub#node_config</value></field>"
-                        "<field var='pubsub#access_model'><value>" +
-                        std::string(access_model) + "</value></field></x></configure>";
-        }
-        Stanza r = alice_->request("<iq type='set' to='pubsub.localhost' id='c" + next_id() +
-                                   "'><pubsub xmlns='http://jabber.org/protocol/pubsub'>"
-                                   "<create node='" +
-                                   std::string(node) + "'/>" + configure + "</pubsub></iq>");
-        ASSERT_EQ(r.attr("type"), "result") << r.serialize() << alice_->trace();
+        create_node_ok(*alice_, node,
+                       access_model.empty() ? std::string()
+                                            : node_config_form({{"pubsub#access_model",
+                                                                 std::string(access_model)}}));
     }
 
     void publish(std::string_view node, std::string_view id, std::string_view payload) {

@@ -3,6 +3,7 @@
 // restricted.localhost with restrict_node_creation), accounts made with cadenzactl before it
 // starts, libstrophe clients. One server serves the suite (each test uses its own node
 // names); the restart test runs its own.
+#include "pubsub_helpers.hpp"
 #include "server_process.hpp"
 #include "test_cert.hpp"
 #include "test_config.hpp"
@@ -40,22 +41,6 @@ std::string pubsub_error(const Stanza& s) {
     return {};
 }
 
-// A node_config / publish-options form of type submit with the given fields.
-std::string submit_form(std::string_view form_type,
-                        const std::vector<std::pair<std::string, std::string>>& fields) {
-    std::string x = "<x xmlns='jabber:x:data' type='submit'><field var='FORM_TYPE' "
-                    "type='hidden'><value>" +
-                    std::string(form_type) + "</value></field>";
-    for (const auto& [var, value] : fields) {
-        x += "<field var='" + var + "'><value>" + value + "</value></field>";
-    }
-    return x + "</x>";
-}
-
-std::string node_config(const std::vector<std::pair<std::string, std::string>>& fields) {
-    return submit_form("http://jabber.org/protocol/pubsub#node_config", fields);
-}
-
 // The values of a data form's field.
 std::string form_value(Element x, std::string_view var) {
     for (Element field : x.children("field", kDataNs)) {
@@ -64,6 +49,11 @@ std::string form_value(Element x, std::string_view var) {
         }
     }
     return "<absent>";
+}
+
+// The <subscriptions/> of an owner's subscriptions result.
+Element subscription_list(const Stanza& result) {
+    return result.child("pubsub", kOwnerNs).child("subscriptions", kOwnerNs);
 }
 
 // The ids of the <item/> children of an items result.
@@ -100,10 +90,8 @@ struct Server {
     void prepare(const std::string& globals, const std::string& hosts) {
         c2s_port = free_port();
         cert = make_test_cert(dir.path(), "localhost");
-        config = loopback_globals(free_port()) + "c2s_ports = { " + std::to_string(c2s_port) +
-                 " }\nc2s_interfaces = { \"127.0.0.1\" }\nssl = { certificate = \"" +
-                 cert.cert_file + "\", key = \"" + cert.key_file + "\" }\n" + globals +
-                 "VirtualHost \"localhost\"\n" + hosts;
+        config = loopback_globals(free_port()) + c2s_globals(c2s_port) + ssl_globals(cert) +
+                 globals + "VirtualHost \"localhost\"\n" + hosts;
         ASSERT_EQ(register_accounts(dir, config, {"alice", "bob", "carol", "admin"}), "");
     }
     void start() {
@@ -168,11 +156,7 @@ public:
     }
     Stanza create(std::string_view node, std::string_view config_form = {},
                   std::string_view to = kService) {
-        std::string inner = "<create node='" + std::string(node) + "'/>";
-        if (!config_form.empty()) {
-            inner += "<configure>" + std::string(config_form) + "</configure>";
-        }
-        return pubsub("set", inner, to);
+        return pubsub("set", create_node_xml(node, config_form), to);
     }
     Stanza publish(std::string_view node, std::string_view item_xml,
                    std::string_view to = kService) {
@@ -198,6 +182,18 @@ public:
         return owner("set", "<affiliations node='" + std::string(node) + "'><affiliation jid='" +
                                 std::string(jid) + "' affiliation='" + std::string(affiliation) +
                                 "'/></affiliations>");
+    }
+    // The owner's list of the node's subscriptions.
+    Stanza subscriptions(std::string_view node) {
+        return owner("get", "<subscriptions node='" + std::string(node) + "'/>");
+    }
+    // Sets each (full JID, subscription state) of `changes` as the owner.
+    Stanza set_subscriptions(std::string_view node, const FormFields& changes) {
+        std::string list = "<subscriptions node='" + std::string(node) + "'>";
+        for (const auto& [jid, state] : changes) {
+            list += "<subscription jid='" + jid + "' subscription='" + state + "'/>";
+        }
+        return owner("set", list + "</subscriptions>");
     }
     Stanza wait(const XmppClient::Predicate& p) { return client_.wait_for(p); }
 
@@ -280,9 +276,9 @@ TEST_F(Pubsub, CreateNamedInstantAndConfiguredNodes) {
 
     // Create and configure in one request.
     Stanza configured =
-        alice->create(node("configured"), node_config({{"pubsub#title", "Princely musings"},
-                                                       {"pubsub#max_items", "5"},
-                                                       {"pubsub#access_model", "whitelist"}}));
+        alice->create(node("configured"), node_config_form({{"pubsub#title", "Princely musings"},
+                                                            {"pubsub#max_items", "5"},
+                                                            {"pubsub#access_model", "whitelist"}}));
     ASSERT_EQ(configured.attr("type"), "result") << configured.serialize();
     Stanza form = alice->owner("get", "<configure node='" + node("configured") + "'/>");
     Element x = form.child("pubsub", kOwnerNs).child("configure", kOwnerNs).child("x", kDataNs);
@@ -291,7 +287,8 @@ TEST_F(Pubsub, CreateNamedInstantAndConfiguredNodes) {
     EXPECT_EQ(form_value(x, "pubsub#access_model"), "whitelist");
 
     // A configuration the service cannot honour is refused and creates nothing.
-    Stanza bad = alice->create(node("bad"), node_config({{"pubsub#access_model", "everyone"}}));
+    Stanza bad =
+        alice->create(node("bad"), node_config_form({{"pubsub#access_model", "everyone"}}));
     EXPECT_EQ(error_condition(bad), "not-acceptable") << bad.serialize();
     EXPECT_EQ(error_condition(alice->items(node("bad"))), "item-not-found");
 }
@@ -327,9 +324,9 @@ TEST_F(Pubsub, OwnerGetsAndSetsTheConfiguration) {
     EXPECT_EQ(form_value(x, "pubsub#access_model"), "open");
     EXPECT_EQ(form_value(x, "pubsub#publish_model"), "publishers");
 
-    Stanza set = alice->configure(node(), node_config({{"pubsub#title", "News"},
-                                                       {"pubsub#max_items", "3"},
-                                                       {"pubsub#notify_retract", "0"}}));
+    Stanza set = alice->configure(node(), node_config_form({{"pubsub#title", "News"},
+                                                            {"pubsub#max_items", "3"},
+                                                            {"pubsub#notify_retract", "0"}}));
     ASSERT_EQ(set.attr("type"), "result") << set.serialize();
     form = alice->owner("get", "<configure node='" + node() + "'/>");
     x = form.child("pubsub", kOwnerNs).child("configure", kOwnerNs).child("x", kDataNs);
@@ -340,16 +337,16 @@ TEST_F(Pubsub, OwnerGetsAndSetsTheConfiguration) {
     // Errors: not the owner, no such node, no node named, invalid values.
     Stanza r = bob->owner("get", "<configure node='" + node() + "'/>");
     EXPECT_EQ(error_condition(r), "forbidden") << r.serialize();
-    r = bob->configure(node(), node_config({{"pubsub#title", "Mine"}}));
+    r = bob->configure(node(), node_config_form({{"pubsub#title", "Mine"}}));
     EXPECT_EQ(error_condition(r), "forbidden") << r.serialize();
     r = alice->owner("get", "<configure node='nope-" + node() + "'/>");
     EXPECT_EQ(error_condition(r), "item-not-found") << r.serialize();
     r = alice->owner("get", "<configure/>");
     EXPECT_EQ(error_condition(r), "bad-request") << r.serialize();
     EXPECT_EQ(pubsub_error(r), "nodeid-required") << r.serialize();
-    r = alice->configure(node(), node_config({{"pubsub#max_items", "lots"}}));
+    r = alice->configure(node(), node_config_form({{"pubsub#max_items", "lots"}}));
     EXPECT_EQ(error_condition(r), "not-acceptable") << r.serialize();
-    r = alice->configure(node(), node_config({{"pubsub#max_items", "100000"}}));
+    r = alice->configure(node(), node_config_form({{"pubsub#max_items", "100000"}}));
     EXPECT_EQ(error_condition(r), "not-acceptable") << r.serialize();
 
     // The default configuration.
@@ -424,7 +421,7 @@ TEST_F(Pubsub, PublishErrors) {
 
 TEST_F(Pubsub, MaxItemsKeepsTheNewestAndARepublishedIdMovesToTheEnd) {
     auto alice = login("alice");
-    ASSERT_EQ(alice->create(node(), node_config({{"pubsub#max_items", "3"}})).attr("type"),
+    ASSERT_EQ(alice->create(node(), node_config_form({{"pubsub#max_items", "3"}})).attr("type"),
               "result");
     for (const char* id : {"1", "2", "3", "4"}) {
         ASSERT_EQ(alice->publish(node(), entry(id, id)).attr("type"), "result");
@@ -436,7 +433,7 @@ TEST_F(Pubsub, MaxItemsKeepsTheNewestAndARepublishedIdMovesToTheEnd) {
     EXPECT_NE(all.serialize().find("again"), std::string::npos) << all.serialize();
 
     // Lowering max_items drops the oldest at once.
-    ASSERT_EQ(alice->configure(node(), node_config({{"pubsub#max_items", "1"}})).attr("type"),
+    ASSERT_EQ(alice->configure(node(), node_config_form({{"pubsub#max_items", "1"}})).attr("type"),
               "result");
     EXPECT_EQ(item_ids(alice->items(node())), strings({"2"}));
 }
@@ -507,8 +504,8 @@ TEST_F(Pubsub, NotificationsWithoutPayloadsAndWithoutRetractNotices) {
     auto alice = login("alice");
     auto bob = login("bob");
     ASSERT_EQ(alice
-                  ->create(node(), node_config({{"pubsub#deliver_payloads", "0"},
-                                                {"pubsub#notify_retract", "false"}}))
+                  ->create(node(), node_config_form({{"pubsub#deliver_payloads", "0"},
+                                                     {"pubsub#notify_retract", "false"}}))
                   .attr("type"),
               "result");
     ASSERT_EQ(bob->subscribe(node()).attr("type"), "result");
@@ -618,9 +615,8 @@ TEST_F(Pubsub, DeleteNotifiesSubscribersAndForgetsTheNode) {
     // The name is free again, with nothing of the old node.
     ASSERT_EQ(alice->create(node()).attr("type"), "result");
     EXPECT_TRUE(item_ids(alice->items(node())).empty());
-    Stanza subs = alice->owner("get", "<subscriptions node='" + node() + "'/>");
-    EXPECT_FALSE(subs.child("pubsub", kOwnerNs).child("subscriptions", kOwnerNs).first_child())
-        << subs.serialize();
+    Stanza subs = alice->subscriptions(node());
+    EXPECT_FALSE(subscription_list(subs).first_child()) << subs.serialize();
 }
 
 TEST_F(Pubsub, PurgeRemovesEveryItemAndNotifies) {
@@ -679,7 +675,7 @@ TEST_F(Pubsub, OwnerManagesAffiliations) {
     ASSERT_EQ(alice->set_affiliation(node(), carol->bare(), "outcast").attr("type"), "result");
     EXPECT_EQ(error_condition(carol->subscribe(node())), "forbidden");
     EXPECT_EQ(error_condition(carol->items(node())), "forbidden");
-    Stanza subs = alice->owner("get", "<subscriptions node='" + node() + "'/>");
+    Stanza subs = alice->subscriptions(node());
     EXPECT_EQ(subs.serialize().find(carol->bare()), std::string::npos) << subs.serialize();
 
     // publish-only: may publish, may not read.
@@ -711,20 +707,15 @@ TEST_F(Pubsub, OwnerManagesSubscriptions) {
     ASSERT_EQ(alice->create(node()).attr("type"), "result");
     ASSERT_EQ(bob->subscribe(node()).attr("type"), "result");
 
-    Stanza list = alice->owner("get", "<subscriptions node='" + node() + "'/>");
-    Element s = list.child("pubsub", kOwnerNs)
-                    .child("subscriptions", kOwnerNs)
-                    .child("subscription", kOwnerNs);
+    Stanza list = alice->subscriptions(node());
+    Element s = subscription_list(list).child("subscription", kOwnerNs);
     EXPECT_EQ(s.attr("jid"), bob->full()) << list.serialize();
     EXPECT_EQ(s.attr("subscription"), "subscribed");
-    EXPECT_EQ(error_condition(bob->owner("get", "<subscriptions node='" + node() + "'/>")),
-              "forbidden");
+    EXPECT_EQ(error_condition(bob->subscriptions(node())), "forbidden");
 
     // The owner subscribes carol and removes bob; both are told.
     Stanza set =
-        alice->owner("set", "<subscriptions node='" + node() + "'><subscription jid='" +
-                                carol->full() + "' subscription='subscribed'/><subscription jid='" +
-                                bob->full() + "' subscription='none'/></subscriptions>");
+        alice->set_subscriptions(node(), {{carol->full(), "subscribed"}, {bob->full(), "none"}});
     ASSERT_EQ(set.attr("type"), "result") << set.serialize();
     Stanza removed = bob->wait([&](const Stanza& m) {
         return m.name() == "message" &&
@@ -735,9 +726,7 @@ TEST_F(Pubsub, OwnerManagesSubscriptions) {
     ASSERT_EQ(alice->publish(node(), entry("x", "for carol")).attr("type"), "result");
     EXPECT_TRUE(carol->wait(event("items", node()))) << carol->client().trace();
 
-    Stanza bad =
-        alice->owner("set", "<subscriptions node='" + node() + "'><subscription jid='" +
-                                carol->full() + "' subscription='maybe'/></subscriptions>");
+    Stanza bad = alice->set_subscriptions(node(), {{carol->full(), "maybe"}});
     EXPECT_EQ(error_condition(bad), "not-acceptable") << bad.serialize();
 }
 
@@ -745,9 +734,9 @@ TEST_F(Pubsub, WhitelistNodesAdmitOnlyAffiliatedEntities) {
     auto alice = login("alice");
     auto bob = login("bob");
     auto carol = login("carol");
-    ASSERT_EQ(
-        alice->create(node(), node_config({{"pubsub#access_model", "whitelist"}})).attr("type"),
-        "result");
+    ASSERT_EQ(alice->create(node(), node_config_form({{"pubsub#access_model", "whitelist"}}))
+                  .attr("type"),
+              "result");
     ASSERT_EQ(alice->publish(node(), entry("1", "members only")).attr("type"), "result");
 
     Stanza r = carol->subscribe(node());
@@ -763,9 +752,8 @@ TEST_F(Pubsub, WhitelistNodesAdmitOnlyAffiliatedEntities) {
     // Taken off the whitelist, bob loses his subscription.
     ASSERT_EQ(alice->set_affiliation(node(), bob->bare(), "none").attr("type"), "result");
     EXPECT_EQ(error_condition(bob->items(node())), "not-allowed");
-    Stanza subs = alice->owner("get", "<subscriptions node='" + node() + "'/>");
-    EXPECT_FALSE(subs.child("pubsub", kOwnerNs).child("subscriptions", kOwnerNs).first_child())
-        << subs.serialize();
+    Stanza subs = alice->subscriptions(node());
+    EXPECT_FALSE(subscription_list(subs).first_child()) << subs.serialize();
 }
 
 TEST_F(Pubsub, AuthorizeNodesNeedTheOwnersApproval) {
@@ -773,9 +761,9 @@ TEST_F(Pubsub, AuthorizeNodesNeedTheOwnersApproval) {
     auto bob = login("bob");
     auto carol = login("carol");
     alice->client().send("<presence/>"); // authorization requests go to available resources
-    ASSERT_EQ(
-        alice->create(node(), node_config({{"pubsub#access_model", "authorize"}})).attr("type"),
-        "result");
+    ASSERT_EQ(alice->create(node(), node_config_form({{"pubsub#access_model", "authorize"}}))
+                  .attr("type"),
+              "result");
     ASSERT_EQ(alice->publish(node(), entry("1", "approved readers only")).attr("type"), "result");
 
     Stanza pending = bob->subscribe(node());
@@ -815,11 +803,7 @@ TEST_F(Pubsub, AuthorizeNodesNeedTheOwnersApproval) {
 
     // The owner can also decide through the subscription list: carol is refused.
     ASSERT_EQ(carol->subscribe(node()).attr("type"), "result");
-    ASSERT_EQ(alice
-                  ->owner("set", "<subscriptions node='" + node() + "'><subscription jid='" +
-                                     carol->full() + "' subscription='none'/></subscriptions>")
-                  .attr("type"),
-              "result");
+    ASSERT_EQ(alice->set_subscriptions(node(), {{carol->full(), "none"}}).attr("type"), "result");
     EXPECT_EQ(pubsub_error(carol->items(node())), "not-subscribed");
 }
 
@@ -827,10 +811,11 @@ TEST_F(Pubsub, PresenceAndRosterNodesFollowTheOwnersRoster) {
     auto alice = login("alice");
     auto bob = login("bob");
     auto carol = login("carol");
-    ASSERT_EQ(alice->create(node("presence"), node_config({{"pubsub#access_model", "presence"}}))
-                  .attr("type"),
-              "result");
-    ASSERT_EQ(alice->create(node("roster"), node_config({{"pubsub#access_model", "roster"}}))
+    ASSERT_EQ(
+        alice->create(node("presence"), node_config_form({{"pubsub#access_model", "presence"}}))
+            .attr("type"),
+        "result");
+    ASSERT_EQ(alice->create(node("roster"), node_config_form({{"pubsub#access_model", "roster"}}))
                   .attr("type"),
               "result");
 
@@ -867,13 +852,14 @@ TEST_F(Pubsub, PublishModelsDecideWhoMayPublish) {
     auto alice = login("alice");
     auto bob = login("bob");
     auto carol = login("carol");
-    ASSERT_EQ(
-        alice->create(node("open"), node_config({{"pubsub#publish_model", "open"}})).attr("type"),
-        "result");
-    ASSERT_EQ(
-        alice->create(node("subscribers"), node_config({{"pubsub#publish_model", "subscribers"}}))
-            .attr("type"),
-        "result");
+    ASSERT_EQ(alice->create(node("open"), node_config_form({{"pubsub#publish_model", "open"}}))
+                  .attr("type"),
+              "result");
+    ASSERT_EQ(alice
+                  ->create(node("subscribers"),
+                           node_config_form({{"pubsub#publish_model", "subscribers"}}))
+                  .attr("type"),
+              "result");
     EXPECT_EQ(carol->publish(node("open"), entry("c", "anyone")).attr("type"), "result");
     // Anyone may take back their own item, not someone else's.
     ASSERT_EQ(bob->publish(node("open"), entry("b", "bob's")).attr("type"), "result");
@@ -933,8 +919,9 @@ TEST_F(Pubsub, AutocreateOnPublishCreatesTheNode) {
 
 TEST_F(Pubsub, DiscoShowsTheServiceAndItsNodes) {
     auto alice = login("alice");
-    ASSERT_EQ(alice->create(node(), node_config({{"pubsub#title", "Disco node"}})).attr("type"),
-              "result");
+    ASSERT_EQ(
+        alice->create(node(), node_config_form({{"pubsub#title", "Disco node"}})).attr("type"),
+        "result");
     ASSERT_EQ(alice->publish(node(), entry("i1", "x")).attr("type"), "result");
 
     Stanza info = alice->iq("get", "<query xmlns='http://jabber.org/protocol/disco#info'/>");
@@ -1011,10 +998,11 @@ TEST(PubsubRestart, NodesItemsAndSubscriptionsSurviveARestart) {
         User bob(server, "bob");
         ASSERT_TRUE(alice.connect());
         ASSERT_TRUE(bob.connect());
-        ASSERT_EQ(
-            alice.create(node, node_config({{"pubsub#title", "Kept"}, {"pubsub#max_items", "10"}}))
-                .attr("type"),
-            "result");
+        ASSERT_EQ(alice
+                      .create(node, node_config_form(
+                                        {{"pubsub#title", "Kept"}, {"pubsub#max_items", "10"}}))
+                      .attr("type"),
+                  "result");
         for (const char* id : {"one", "two", "three"}) {
             ASSERT_EQ(alice.publish(node, entry(id, id)).attr("type"), "result");
         }

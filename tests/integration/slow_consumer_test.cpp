@@ -4,6 +4,7 @@
 // once its unsent bytes pass the cap, so the server's memory stays bounded by the caps.
 #include "eventsource_fixture.hpp"
 #include "process_stats.hpp"
+#include "pubsub_helpers.hpp"
 
 #include <gtest/gtest.h>
 
@@ -109,10 +110,7 @@ protected:
                      "  eventsource_max_streams_per_ip = 0\n");
         alice_ = login("alice");
         ASSERT_TRUE(alice_ && alice_->connected());
-        Stanza r = alice_->request("<iq type='set' to='pubsub.localhost' id='create'><pubsub "
-                                   "xmlns='http://jabber.org/protocol/pubsub'><create "
-                                   "node='firehose'/></pubsub></iq>");
-        ASSERT_EQ(r.attr("type"), "result") << r.serialize() << alice_->trace();
+        ASSERT_NO_FATAL_FAILURE(create_node_ok(*alice_, "firehose"));
     }
 
     void TearDown() override {

@@ -6,21 +6,15 @@
 #include "http_client.hpp"
 #include "raw_xmpp.hpp"
 #include "server_process.hpp"
-#include "sse_parser.hpp"
-#include "test_cert.hpp"
-#include "test_config.hpp"
 #include "xmpp_client.hpp"
 
 #include <gtest/gtest.h>
 
-#include <netinet/in.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <poll.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
-#include <iostream>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -70,15 +64,7 @@ std::string client_hello() {
 class Tls12Connection {
 public:
     explicit Tls12Connection(int port) {
-        fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
-        sockaddr_in addr{};
-        addr.sin_family = AF_INET;
-        addr.sin_port = htons(static_cast<std::uint16_t>(port));
-        addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        if (::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 &&
-            errno != EINPROGRESS) {
-            throw std::runtime_error("connect failed");
-        }
+        fd_ = tcp_connect(port, Clock::now() + 5s);
         ctx_ = SSL_CTX_new(TLS_client_method());
         SSL_CTX_set_min_proto_version(ctx_, TLS1_2_VERSION);
         SSL_CTX_set_max_proto_version(ctx_, TLS1_2_VERSION);
@@ -203,111 +189,27 @@ private:
     SSL* ssl_ = nullptr;
 };
 
-class TlsAbuse : public ::testing::Test {
+class TlsAbuse : public WatchedServerSuite<TlsAbuse> {
 protected:
-    struct Shared {
-        TempDir dir;
-        TestCert cert;
-        int http_port = 0;
-        int https_port = 0;
-        int c2s_port = 0;
-        int direct_port = 0;
-        std::unique_ptr<CadenzaServer> server;
-        std::unique_ptr<XmppClient> alice;
-        std::unique_ptr<TlsHttpClient> sse;
-        SseParser parser;
-        int checks = 0;
-        bool ready = false;
-    };
-
     static void SetUpTestSuite() {
-        shared_ = new Shared();
-        Shared& s = *shared_;
-        s.http_port = free_port();
-        s.https_port = free_port();
-        s.c2s_port = free_port();
-        s.direct_port = free_port();
-        s.cert = make_test_cert(s.dir.path(), "localhost");
+        watched_ = std::make_unique<WatchedServer>(WatchedServer::Stream::kHttps);
+        direct_port_ = free_port();
         const std::string timeout = std::to_string(kHandshakeTimeoutSeconds);
-        std::string config = loopback_globals(s.http_port) + "https_ports = { " +
-                             std::to_string(s.https_port) + " }\nc2s_ports = { " +
-                             std::to_string(s.c2s_port) + " }\nc2s_direct_tls_ports = { " +
-                             std::to_string(s.direct_port) +
-                             " }\nc2s_interfaces = { \"127.0.0.1\" }\nssl = { certificate = \"" +
-                             s.cert.cert_file + "\", key = \"" + s.cert.key_file +
-                             "\" }\nhttp_request_timeout = " + timeout + "\nc2s_timeout = " +
-                             timeout +
-                             "\nVirtualHost \"localhost\"\n"
-                             "  modules_enabled = { \"example\" }\n"
-                             "Component \"pubsub.localhost\" \"pubsub\"\n"
-                             "  modules_enabled = { \"pubsub_eventsource\" }\n"
-                             "  http_host = \"localhost\"\n";
-        ASSERT_EQ(register_accounts(s.dir, config, {"alice"}), "");
-        s.server = std::make_unique<CadenzaServer>(s.dir, config);
-        ASSERT_TRUE(s.server->wait_started()) << s.server->log();
-
-        ASSERT_NO_FATAL_FAILURE(connect_bystander(s.c2s_port, s.cert.cert_file, s.alice));
-        s.sse = std::make_unique<TlsHttpClient>(s.https_port, "localhost", s.cert.cert_file);
-        s.sse->send_request("GET", "/eventsource/watch", "localhost");
-        HttpResponse head = s.sse->read_head();
-        ASSERT_EQ(head.status, 200) << head.body;
-        s.ready = true;
+        ASSERT_NO_FATAL_FAILURE(watched_->start(watched_->config(
+            "c2s_direct_tls_ports = { " + std::to_string(direct_port_) +
+            " }\nhttp_request_timeout = " + timeout + "\nc2s_timeout = " + timeout + "\n")));
     }
 
-    static void TearDownTestSuite() {
-        Shared& s = *shared_;
-        if (s.server) {
-            s.sse.reset();
-            s.alice.reset();
-            expect_clean_stop(*s.server);
-        }
-        delete shared_;
-        shared_ = nullptr;
-    }
+    static int https_port() { return watched_->https_port(); }
+    static int c2s_port() { return watched_->c2s_port(); }
 
-    void SetUp() override { ASSERT_TRUE(shared_ != nullptr && shared_->ready); }
-
-    void TearDown() override {
-        if (shared_ == nullptr || !shared_->ready) {
-            return;
-        }
-        expect_others_served();
-        if (HasFailure()) {
-            std::string log = shared_->server->log();
-            std::cerr << "--- server log (tail) ---\n"
-                      << log.substr(log.size() > 20000 ? log.size() - 20000 : 0) << "\n";
-        }
-    }
+    void check_others_served() override { expect_others_served(); }
 
     // alice's session and stream work, and new clients on every TLS port get served.
     static void expect_others_served() {
-        Shared& s = *shared_;
-        ASSERT_TRUE(s.server->process().running()) << s.server->log();
-        std::string id = "check-" + std::to_string(++s.checks);
-        Stanza pong = s.alice->request("<iq type='get' to='localhost' id='ping" + id +
-                                       "'><ping xmlns='urn:xmpp:ping'/></iq>");
-        EXPECT_EQ(pong.attr("type"), "result") << s.alice->trace();
-        Stanza published = s.alice->request(
-            "<iq type='set' to='pubsub.localhost' id='pub" + id +
-            "'><pubsub xmlns='http://jabber.org/protocol/pubsub'><publish node='watch'><item "
-            "id='" +
-            id + "'><n xmlns='urn:test'>" + id + "</n></item></publish></pubsub></iq>");
-        EXPECT_EQ(published.attr("type"), "result") << s.alice->trace();
-        bool arrived = wait_until(
-            [&] {
-                s.parser.feed(s.sse->read_some(20ms));
-                return !s.parser.events().empty() || s.sse->body_done();
-            },
-            10s);
-        ASSERT_TRUE(arrived && !s.parser.events().empty()) << "the SSE stream got nothing";
-        EXPECT_EQ(s.parser.take_events().back().last_event_id, id);
-
-        TlsHttpClient https(s.https_port, "localhost", s.cert.cert_file);
-        https.send_request("GET", "/example/hello", "localhost");
-        EXPECT_EQ(https.read_response().status, 200);
-
-        RawXmppConnection direct(s.direct_port);
-        direct.start_tls("localhost", s.cert.cert_file);
+        ASSERT_NO_FATAL_FAILURE(watched_->expect_still_served());
+        RawXmppConnection direct(direct_port_);
+        direct.start_tls("localhost", watched_->cert().cert_file);
         EXPECT_TRUE(direct.send(client_stream_header("localhost")));
         EXPECT_TRUE(direct.read_until("</stream:features>")) << direct.transcript();
     }
@@ -341,11 +243,11 @@ protected:
     }
 
     static void expect_half_handshakes_time_out(int port);
+    static void expect_renegotiation_refused(int port, std::string_view request,
+                                             std::string_view answer);
 
-    static Shared* shared_;
+    static inline int direct_port_ = 0; // c2s with direct TLS (XEP-0368)
 };
-
-TlsAbuse::Shared* TlsAbuse::shared_ = nullptr;
 
 // Less than the handshake timeout: the server closes because of what it read, not later.
 constexpr auto kPromptly = std::chrono::milliseconds(kHandshakeTimeoutSeconds * 1000 - 1000);
@@ -376,18 +278,37 @@ void TlsAbuse::expect_half_handshakes_time_out(int port) {
     EXPECT_TRUE(all_closed(halves, kAfterTimeout)) << "still open after the timeout";
 }
 
+// A TLS 1.2 session on `port` that carried `request` (answered with `answer`) asks for a new
+// handshake: the server refuses it (no_renegotiation) or closes, and does so at once.
+void TlsAbuse::expect_renegotiation_refused(int port, std::string_view request,
+                                            std::string_view answer) {
+    Tls12Connection tls(port);
+    Tls12Connection::Outcome hs = tls.handshake();
+    ASSERT_TRUE(hs.ok) << hs.why;
+    ASSERT_EQ(SSL_version(tls.ssl()), TLS1_2_VERSION);
+    ASSERT_TRUE(tls.exchange(request, answer));
+
+    auto begin = Clock::now();
+    Tls12Connection::Outcome again = tls.renegotiate();
+    EXPECT_FALSE(again.ok) << "the server renegotiated";
+    EXPECT_FALSE(again.timed_out) << "the server neither refused nor closed";
+    EXPECT_LT(Clock::now() - begin, 4s);
+    EXPECT_TRUE(again.no_renegotiation || again.ssl_error == SSL_ERROR_ZERO_RETURN ||
+                again.ssl_error == SSL_ERROR_SYSCALL)
+        << again.why;
+}
+
 TEST_F(TlsAbuse, PlaintextOnTheHttpsPortIsClosedPromptly) {
     const std::string request = build_request("GET", "/example/hello", "localhost");
-    EXPECT_TRUE(closed_after_sending(shared_->https_port, request, kPromptly));
-    EXPECT_TRUE(closed_after_sending(shared_->https_port, client_stream_header("localhost"),
-                                     kPromptly));
+    EXPECT_TRUE(closed_after_sending(https_port(), request, kPromptly));
+    EXPECT_TRUE(closed_after_sending(https_port(), client_stream_header("localhost"), kPromptly));
 }
 
 TEST_F(TlsAbuse, PlaintextOnTheDirectTlsPortIsClosedPromptly) {
     const std::string request = build_request("GET", "/example/hello", "localhost");
-    EXPECT_TRUE(closed_after_sending(shared_->direct_port, request, kPromptly));
+    EXPECT_TRUE(closed_after_sending(direct_port_, request, kPromptly));
 
-    RawXmppConnection raw(shared_->direct_port);
+    RawXmppConnection raw(direct_port_);
     raw.send(client_stream_header("localhost"));
     EXPECT_TRUE(raw.wait_closed(kPromptly));
     // Nothing was answered in the clear.
@@ -395,15 +316,15 @@ TEST_F(TlsAbuse, PlaintextOnTheDirectTlsPortIsClosedPromptly) {
 }
 
 TEST_F(TlsAbuse, HalfHandshakesOnHttpsTimeOutWhileOthersAreServed) {
-    expect_half_handshakes_time_out(shared_->https_port);
+    expect_half_handshakes_time_out(https_port());
 }
 
 TEST_F(TlsAbuse, HalfHandshakesOnTheDirectTlsPortTimeOutWhileOthersAreServed) {
-    expect_half_handshakes_time_out(shared_->direct_port);
+    expect_half_handshakes_time_out(direct_port_);
 }
 
 TEST_F(TlsAbuse, HalfHandshakeAfterStartTlsTimesOut) {
-    RawXmppConnection raw(shared_->c2s_port);
+    RawXmppConnection raw(c2s_port());
     ASSERT_TRUE(raw.send(client_stream_header("localhost")));
     ASSERT_TRUE(raw.read_until("</stream:features>")) << raw.transcript();
     ASSERT_TRUE(raw.send("<starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>"));
@@ -420,7 +341,7 @@ TEST_F(TlsAbuse, ManyHalfHandshakesDoNotStarveOthers) {
     const std::string hello = client_hello();
     std::vector<std::unique_ptr<HttpClient>> halves;
     for (int i = 0; i < 50; ++i) {
-        int port = i % 2 == 0 ? shared_->https_port : shared_->direct_port;
+        int port = i % 2 == 0 ? https_port() : direct_port_;
         halves.push_back(std::make_unique<HttpClient>(port));
         halves.back()->send_raw(std::string_view(hello).substr(0, hello.size() - 1));
     }
@@ -429,37 +350,13 @@ TEST_F(TlsAbuse, ManyHalfHandshakesDoNotStarveOthers) {
 }
 
 TEST_F(TlsAbuse, ClientRenegotiationIsRefusedOnHttps) {
-    Tls12Connection tls(shared_->https_port);
-    Tls12Connection::Outcome hs = tls.handshake();
-    ASSERT_TRUE(hs.ok) << hs.why;
-    ASSERT_EQ(SSL_version(tls.ssl()), TLS1_2_VERSION);
-    ASSERT_TRUE(tls.exchange(build_request("GET", "/example/hello", "localhost"), "Hello from"));
-
-    auto begin = Clock::now();
-    Tls12Connection::Outcome again = tls.renegotiate();
-    EXPECT_FALSE(again.ok) << "the server renegotiated";
-    EXPECT_FALSE(again.timed_out) << "the server neither refused nor closed";
-    EXPECT_LT(Clock::now() - begin, 4s);
-    EXPECT_TRUE(again.no_renegotiation || again.ssl_error == SSL_ERROR_ZERO_RETURN ||
-                again.ssl_error == SSL_ERROR_SYSCALL)
-        << again.why;
+    expect_renegotiation_refused(https_port(), build_request("GET", "/example/hello", "localhost"),
+                                 "Hello from");
 }
 
 TEST_F(TlsAbuse, ClientRenegotiationIsRefusedOnDirectTlsC2s) {
-    Tls12Connection tls(shared_->direct_port);
-    Tls12Connection::Outcome hs = tls.handshake();
-    ASSERT_TRUE(hs.ok) << hs.why;
-    ASSERT_EQ(SSL_version(tls.ssl()), TLS1_2_VERSION);
-    ASSERT_TRUE(tls.exchange(client_stream_header("localhost"), "</stream:features>"));
-
-    auto begin = Clock::now();
-    Tls12Connection::Outcome again = tls.renegotiate();
-    EXPECT_FALSE(again.ok) << "the server renegotiated";
-    EXPECT_FALSE(again.timed_out) << "the server neither refused nor closed";
-    EXPECT_LT(Clock::now() - begin, 4s);
-    EXPECT_TRUE(again.no_renegotiation || again.ssl_error == SSL_ERROR_ZERO_RETURN ||
-                again.ssl_error == SSL_ERROR_SYSCALL)
-        << again.why;
+    expect_renegotiation_refused(direct_port_, client_stream_header("localhost"),
+                                 "</stream:features>");
 }
 
 } // namespace

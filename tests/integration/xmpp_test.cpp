@@ -71,10 +71,7 @@ protected:
         port_ = free_port();
         cert_ = make_test_cert(dir_.path(), "localhost");
         std::string config = loopback_globals(free_port());
-        config += "c2s_ports = { " + std::to_string(port_) + " }\n";
-        config += "c2s_interfaces = { \"127.0.0.1\" }\n";
-        config += "ssl = { certificate = \"" + cert_.cert_file + "\", key = \"" + cert_.key_file +
-                  "\" }\n";
+        config += c2s_globals(port_) + ssl_globals(cert_);
         config += globals;
         config += "VirtualHost \"localhost\"\n";
         config += hosts;

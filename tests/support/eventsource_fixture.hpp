@@ -36,10 +36,8 @@ protected:
         c2s_port_ = free_port();
         cert_ = make_test_cert(dir_.path(), "localhost");
         config_ = loopback_globals(http_port_) + "https_ports = { " + std::to_string(https_port_) +
-                  " }\nc2s_ports = { " + std::to_string(c2s_port_) +
-                  " }\nc2s_interfaces = { \"127.0.0.1\" }\nssl = { certificate = \"" +
-                  cert_.cert_file + "\", key = \"" + cert_.key_file +
-                  "\" }\nVirtualHost \"localhost\"\n" + hosts;
+                  " }\n" + c2s_globals(c2s_port_) + ssl_globals(cert_) +
+                  "VirtualHost \"localhost\"\n" + hosts;
         std::string cfg = dir_.write("cadenza.cfg.lua", config_);
         register_account("alice");
         restart_server();

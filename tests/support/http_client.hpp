@@ -14,6 +14,8 @@
 // fails; reads return what they have when the server closes. One thread at a time.
 #pragma once
 
+#include "client_socket.hpp"
+
 #include <chrono>
 #include <cstddef>
 #include <functional>
@@ -23,9 +25,6 @@
 #include <string_view>
 #include <utility>
 #include <vector>
-
-typedef struct ssl_st SSL;
-typedef struct ssl_ctx_st SSL_CTX;
 
 namespace cadenza::test {
 
@@ -134,8 +133,7 @@ protected:
     long transport_write(const char* data, std::size_t size, short* want) override;
 
 private:
-    SSL_CTX* ctx_ = nullptr;
-    SSL* ssl_ = nullptr;
+    ClientTls tls_;
 };
 
 } // namespace cadenza::test

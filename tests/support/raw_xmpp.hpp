@@ -12,12 +12,11 @@
 // Everything received is kept (transcript()) for test messages. One thread at a time.
 #pragma once
 
+#include "client_socket.hpp"
+
 #include <chrono>
 #include <string>
 #include <string_view>
-
-typedef struct ssl_st SSL;
-typedef struct ssl_ctx_st SSL_CTX;
 
 namespace cadenza::test {
 
@@ -64,7 +63,7 @@ public:
     // std::runtime_error when the handshake fails or times out.
     void start_tls(std::string_view server_name, std::string_view ca_file = {},
                    std::chrono::milliseconds timeout = 5s);
-    bool secured() const { return ssl_ != nullptr; }
+    bool secured() const { return tls_.ssl != nullptr; }
 
 private:
     // Reads what is available, waiting until `deadline`; false on EOF, error or deadline.
@@ -73,8 +72,7 @@ private:
     bool wait(short events, std::chrono::steady_clock::time_point deadline) const;
 
     int fd_ = -1;
-    SSL_CTX* ctx_ = nullptr;
-    SSL* ssl_ = nullptr;
+    ClientTls tls_;
     std::string received_;
     std::size_t cursor_ = 0;
     bool closed_ = false;
