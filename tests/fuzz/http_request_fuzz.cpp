@@ -17,6 +17,7 @@
 // lets in only juliet@localhost with her password; JSON quoting always gives valid JSON, which
 // reads back as the text when that is valid UTF-8.
 #include "http/event_stream.hpp"
+#include "http/forwarded.hpp"
 #include "http/percent_decode.hpp"
 #include "http/request.hpp"
 #include "http/router.hpp"
@@ -29,6 +30,9 @@
 #include <nlohmann/json.hpp>
 #include <event2/event.h>
 #include <event2/http.h>
+
+#include <arpa/inet.h>
+#include <sys/socket.h>
 
 #include <cctype>
 #include <cstddef>
@@ -128,13 +132,15 @@ struct World {
     struct event_base* base = event_base_new();
     Router router;
     std::unique_ptr<cadenza::http::StreamHub> hub;
+    cadenza::http::TrustedProxies proxies =
+        cadenza::http::TrustedProxies::parse({"127.0.0.1", "10.0.0.0/8", "fd00::/8"});
     Seen seen;
 
     World() {
         // Every line is formatted (the code paths count) and dropped: no sink, a no-op capture.
         cadenza::logging::set_sinks({});
         cadenza::logging::set_capture([](cadenza::LogLevel, std::string_view, std::string_view) {});
-        hub = std::make_unique<cadenza::http::StreamHub>(base, 30);
+        hub = std::make_unique<cadenza::http::StreamHub>(base, 30, 1);
         auto handler = [this](std::string label) {
             return [this, label](cadenza::http::Request& req) {
                 seen.label = label;
@@ -367,7 +373,22 @@ void dispatch(const Head& head) {
     target.base_path = route.base_path;
     target.wildcard = std::move(*wildcard);
     target.mount = route.mount;
-    target.remote = "127.0.0.1";
+    // The client behind the (trusted) loopback peer: always a numeric address.
+    auto header_value = [headers](const char* name) -> std::optional<std::string_view> {
+        const char* value = evhttp_find_header(headers, name);
+        return value != nullptr ? std::optional<std::string_view>(value) : std::nullopt;
+    };
+    cadenza::http::ClientOrigin client =
+        cadenza::http::client_origin("127.0.0.1", false, w.proxies,
+                                     header_value("X-Forwarded-For"),
+                                     header_value("X-Forwarded-Proto"));
+    unsigned char parsed[16];
+    if (inet_pton(AF_INET, client.address.c_str(), parsed) != 1 &&
+        inet_pton(AF_INET6, client.address.c_str(), parsed) != 1) {
+        fail("a client address that is not an address", client.address);
+    }
+    target.remote = client.address;
+    target.secure = client.secure;
     cadenza::http::RequestImpl request(*w.hub, req, std::move(target));
 
     w.seen = {};
