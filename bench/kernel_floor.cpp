@@ -9,6 +9,9 @@
 //
 // On loopback a write also runs the receiving side's TCP work (and its ACK) inside the
 // sender's system call, so this is the cost Cadenza pays per delivery in bench/run.sh.
+#include "args.hpp"
+#include "clock.hpp"
+
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -30,6 +33,9 @@
 
 namespace {
 
+using cadenza::bench::Args;
+using cadenza::bench::process_cpu_seconds;
+
 struct Options {
     int connections = 9000;
     int threads = 1;
@@ -42,24 +48,14 @@ double seconds_now() {
         .count();
 }
 
-double process_cpu_seconds() {
-    rusage r{};
-    getrusage(RUSAGE_SELF, &r);
-    return static_cast<double>(r.ru_utime.tv_sec + r.ru_stime.tv_sec) +
-           static_cast<double>(r.ru_utime.tv_usec + r.ru_stime.tv_usec) / 1e6;
-}
-
 bool parse(int argc, char** argv, Options& o) {
-    for (int i = 1; i + 1 < argc; i += 2) {
-        std::string a = argv[i];
-        int v = std::atoi(argv[i + 1]);
-        if (a == "--connections") o.connections = v;
-        else if (a == "--threads") o.threads = v;
-        else if (a == "--rounds") o.rounds = v;
-        else if (a == "--bytes") o.bytes = v;
-        else return false;
-    }
-    return argc % 2 == 1 && o.connections > 0 && o.threads > 0 && o.rounds > 0 && o.bytes > 0;
+    Args args("kernel_floor", "[--connections N] [--threads T] [--rounds R] [--bytes B]");
+    args.option("--connections", o.connections);
+    args.option("--threads", o.threads);
+    args.option("--rounds", o.rounds);
+    args.option("--bytes", o.bytes);
+    return args.parse(argc, argv) &&
+           args.require(o.connections > 0 && o.threads > 0 && o.rounds > 0 && o.bytes > 0);
 }
 
 // Connects `count` pairs through a loopback listener; returns false on the first failure.
@@ -102,8 +98,6 @@ bool connect_pairs(int count, std::vector<int>& writers, std::vector<int>& reade
 int main(int argc, char** argv) {
     Options o;
     if (!parse(argc, argv, o)) {
-        std::fprintf(stderr, "usage: kernel_floor [--connections N] [--threads T] [--rounds R] "
-                             "[--bytes B]\n");
         return 2;
     }
     rlimit limit{};

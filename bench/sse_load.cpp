@@ -342,13 +342,6 @@ void maybe_finish(Load& load) {
 
 double ms(std::int64_t ns) { return static_cast<double>(ns) / 1e6; }
 
-// This process's CPU time so far (user + system).
-double cpu_seconds() {
-    rusage r{};
-    getrusage(RUSAGE_SELF, &r);
-    return static_cast<double>(r.ru_utime.tv_sec + r.ru_stime.tv_sec) +
-           static_cast<double>(r.ru_utime.tv_usec + r.ru_stime.tv_usec) / 1e6;
-}
 
 void print_summary(const Load& load) {
     const Totals& t = load.t;
@@ -400,7 +393,7 @@ void print_summary(const Load& load) {
         t.latency.percentile_us(0.99) / 1000, ms(t.latency.max()),
         last_stream.percentile_us(0.50) / 1000, last_stream.percentile_us(0.99) / 1000,
         ms(last_stream.max()), span, span > 0 ? static_cast<double>(t.received) / span : 0.0,
-        std::min(load.opt.stall, load.opt.streams), stalled_closed, cpu_seconds(),
+        std::min(load.opt.stall, load.opt.streams), stalled_closed, process_cpu_seconds(),
         t.first_error.c_str());
 }
 
