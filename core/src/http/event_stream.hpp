@@ -41,13 +41,12 @@ struct StreamHub {
 
     // The connection close callback for connections without an open stream; a stream puts its
     // own in place while it runs and restores this one when it ends.
-    using CloseCallback = void (*)(struct evhttp_connection*, void*);
-    CloseCallback connection_closed = nullptr;
+    using ConnectionCallback = void (*)(struct evhttp_connection*, void*);
+    ConnectionCallback connection_closed = nullptr;
     void* connection_closed_arg = nullptr;
     // Called when a stream ended gracefully and its connection may carry another request, so
     // that the server gives that request its deadline (same argument as connection_closed).
-    using ReturnCallback = void (*)(struct evhttp_connection*, void*);
-    ReturnCallback connection_returned = nullptr;
+    ConnectionCallback connection_returned = nullptr;
 
     struct event_base* base;
     timeval request_timeout{}; // restored on a connection whose stream ended
